@@ -1,0 +1,1 @@
+"""consultant: an email-driven consultation service for professional medical coders."""

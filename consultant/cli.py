@@ -1,0 +1,177 @@
+"""The `consultant` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import sys
+import time
+from email import policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import click
+
+from consultant.logging_setup import configure_logging
+from consultant.settings import get_settings
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default INFO or CONSULTANT_LOG_LEVEL).")
+def main(log_level: str | None) -> None:
+    """An email-driven consultation service for professional medical coders."""
+    configure_logging(log_level)
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Worker processes (default CONSULTANT_WORKERS, 2).")
+def run(workers: int | None) -> None:
+    """Run everything on one machine: receiver, workers and sweeper, on the configured database."""
+    from consultant.bootstrap import prepare
+    from consultant.supervisor import Child, Supervisor, receiver_argv, worker_argv
+
+    settings = get_settings()
+    prepare(settings)
+    host, port = settings.smtp_host_port
+    where = settings.relay or f"maildir {settings.maildir}"
+    click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")
+    click.echo(f"consultant: data in {settings.resolved_data_dir}; Ctrl-C stops")
+    env = {**os.environ, "CONSULTANT_DATA_DIR": str(settings.resolved_data_dir)}
+    children = [
+        Child("receiver", receiver_argv()),
+        Child("worker", worker_argv(workers or settings.workers, beat=True)),
+    ]
+    sys.exit(Supervisor(children, env).run())
+
+
+@main.command()
+def smtpd() -> None:
+    """Run the SMTP receiver alone (production: one process beside the workers)."""
+    import signal
+    import threading
+
+    from consultant.bootstrap import prepare
+    from consultant.mail.smtp_server import make_controller
+
+    settings = get_settings()
+    prepare(settings, load_codes=False)
+    controller = make_controller(settings)
+    controller.start()
+    host, port = settings.smtp_host_port
+    click.echo(f"consultant smtpd: listening on {host}:{port} for {', '.join(sorted(settings.accepted_addresses))}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+@main.command()
+@click.option("--from", "from_address", required=True, help="Your email address.")
+@click.option("--subject", default="Coding question")
+@click.option("--timeout", type=float, default=30.0, help="Seconds to wait for the reply.")
+@click.argument("question")
+def ask(from_address: str, subject: str, timeout: float, question: str) -> None:
+    """Email QUESTION to the running service and print the reply when it arrives."""
+    from consultant.mail.replies_view import wait_for_reply
+
+    settings = get_settings()
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = from_address
+    message["To"] = settings.address
+    message["Subject"] = subject
+    message["Message-ID"] = message_id = make_msgid(domain=from_address.rpartition("@")[2] or "localhost")
+    message.set_content(question)
+    host, port = settings.smtp_host_port
+    try:
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise click.ClickException(f"could not send to smtp://{host}:{port} ({exc}); is `consultant run` running?")
+    click.echo(f"sent {message_id}; waiting for the reply…", err=True)
+    reply = wait_for_reply(message_id, timeout)
+    if reply is None:
+        raise click.ClickException(f"no reply within {timeout:.0f}s (the service may still answer: see its log)")
+    click.echo(reply)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def usage(as_json: bool) -> None:
+    """Per-sender usage: questions, replies, first and last seen."""
+    from consultant.db.session import session_scope
+    from consultant.usage.ledger import usage_by_sender
+
+    with session_scope() as session:
+        rows = usage_by_sender(session)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no senders yet")
+        return
+    width = max(len("sender"), *(len(r.address) for r in rows))
+    click.echo(f"{'sender':<{width}}  {'questions':>9}  {'replies':>7}  {'first seen':<20}  {'last seen':<20}")
+    for r in rows:
+        click.echo(
+            f"{r.address:<{width}}  {r.questions:>9}  {r.replies:>7}  "
+            f"{r.first_seen:%Y-%m-%d %H:%M:%S}Z  {r.last_seen:%Y-%m-%d %H:%M:%S}Z"
+        )
+
+
+@main.group()
+def codes() -> None:
+    """The code catalog."""
+
+
+@codes.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load when no ICD-10-CM codes are present.")
+def codes_load(if_empty: bool) -> None:
+    """Load ICD-10-CM 2026 from the packaged CMS tabular data."""
+    from consultant.codes.importers import icd10cm
+    from consultant.db.session import session_scope
+
+    started = time.monotonic()
+    with session_scope() as session:
+        if if_empty and icd10cm.loaded_count(session):
+            click.echo("ICD-10-CM already loaded")
+            return
+        total = icd10cm.load(session)
+    click.echo(f"loaded {total} ICD-10-CM codes in {time.monotonic() - started:.1f}s")
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest revision."""
+    from consultant.db.migrate import upgrade
+
+    settings = get_settings()
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    click.echo("schema is up to date")
+
+
+@main.command()
+def sweep() -> None:
+    """Wake the queue for every message or reply stuck in a non-final state (the beat does this too)."""
+    from consultant import jobs
+    from consultant.db.session import session_scope
+    from consultant.sweeper import find_stuck
+
+    with session_scope() as session:
+        stuck = find_stuck(session, get_settings())
+    for inbound_id in stuck.inbound_ids:
+        jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
+    for outbound_id in stuck.outbound_ids:
+        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id)
+    click.echo(f"re-queued {len(stuck.inbound_ids)} inbound, {len(stuck.outbound_ids)} outbound")
+
+
+if __name__ == "__main__":
+    main()

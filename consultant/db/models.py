@@ -1,0 +1,172 @@
+"""The rows every step of the pipeline reads and writes. Each has a status; the database is the truth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consultant.db.base import Base, UTCDateTime, utcnow
+
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class InboundStatus:
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    MACHINE = "machine"
+    QUARANTINED = "quarantined"
+    FINAL = frozenset({PROCESSED, DUPLICATE, MACHINE, QUARANTINED})
+
+
+class OutboundStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    RETRY = "retry"
+    SENT = "sent"
+    FAILED = "failed"
+    FINAL = frozenset({SENT, FAILED})
+
+
+class ConsultationStatus:
+    OPEN = "open"
+    ANSWERED = "answered"
+    AWAITING_REVIEW = "awaiting_review"
+
+
+class Sender(Base):
+    __tablename__ = "sender"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundEmail(Base):
+    """A message exactly as it arrived, stored before the receiver says yes."""
+
+    __tablename__ = "inbound_email"
+    __table_args__ = (UniqueConstraint("message_id_key", "sha256", name="uq_inbound_email_message"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    channel: Mapped[str] = mapped_column(String(16))
+    peer: Mapped[str | None] = mapped_column(String(200))
+    helo: Mapped[str | None] = mapped_column(String(255))
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list[str]] = mapped_column(JSON)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    message_id_key: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Consultation(Base):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("sender.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(998))
+    status: Mapped[str] = mapped_column(String(24), default=ConsultationStatus.OPEN, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sender: Mapped[Sender] = relationship()
+    questions: Mapped[list[Question]] = relationship(back_populates="consultation", order_by="Question.id")
+
+
+class Question(Base):
+    """One inbound message that asks something, within a consultation."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_email.id"), unique=True)
+    message_id_key: Mapped[str] = mapped_column(String(255), unique=True)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(998))
+    text: Mapped[str] = mapped_column(Text)
+    codes: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    route: Mapped[str | None] = mapped_column(String(16))
+    route_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="questions")
+    inbound: Mapped[InboundEmail] = relationship()
+
+
+class OutboundEmail(Base):
+    """The outbox: one row per message we send, unique per consultation event, rendered before sending."""
+
+    __tablename__ = "outbound_email"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list[str]] = mapped_column(JSON)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbound_email_status_next", "status", "next_attempt_at"),)
+
+
+class UsageEvent(Base):
+    """Append-only ledger: one row per thing that counts."""
+
+    __tablename__ = "usage_event"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("sender.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
+    ref_key: Mapped[str] = mapped_column(String(100), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CatalogCode(Base):
+    """One code of a code set, with where its text came from."""
+
+    __tablename__ = "catalog_code"
+    __table_args__ = (UniqueConstraint("system", "code", name="uq_catalog_code_system_code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    system: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(16))
+    descriptor: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    parent: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,73 @@
+"""Build the bytes of an outgoing message from validated values only: no CR/LF from anyone's
+input reaches a header."""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from consultant.db.base import utcnow
+from consultant.mail.render import Rendered
+
+_MSGID = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII without '<', '>' or spaces
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+MAX_REFERENCES = 20
+
+
+class UnsafeHeaderValue(ValueError):
+    pass
+
+
+def safe_address(value: str) -> str:
+    address = parseaddr(value)[1]
+    if not _ADDRESS.match(address) or ".." in address:
+        raise UnsafeHeaderValue("address not usable in a header")
+    return address
+
+
+def safe_msgids(values: list[str | None]) -> list[str]:
+    return [v for v in values if v and _MSGID.match(v)]
+
+
+def single_line(value: str, limit: int = 250) -> str:
+    return " ".join(value.replace("\x00", "").split())[:limit]
+
+
+def new_message_id(domain: str) -> str:
+    return make_msgid(idstring="cc", domain=domain)
+
+
+def compose(
+    rendered: Rendered,
+    *,
+    from_name: str,
+    from_address: str,
+    to_address: str,
+    message_id: str,
+    in_reply_to: str | None,
+    references: list[str],
+    auto_submitted: bool,
+) -> bytes:
+    message = EmailMessage(policy=policy.SMTP)
+    local, _, domain = safe_address(from_address).partition("@")
+    message["From"] = Address(display_name=single_line(from_name, 78), username=local, domain=domain)
+    message["To"] = safe_address(to_address)
+    message["Subject"] = single_line(rendered.subject, 250)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = message_id
+    parent = safe_msgids([in_reply_to])
+    if parent:
+        message["In-Reply-To"] = parent[0]
+    chain = safe_msgids(references)[-MAX_REFERENCES:]
+    if chain:
+        message["References"] = " ".join(chain)
+    if auto_submitted:
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(rendered.text, cte="quoted-printable")
+    if rendered.html is not None:
+        message.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    return message.as_bytes()

@@ -1,0 +1,92 @@
+"""send: take one outbox row, hand it to the relay, record the outcome. Retries follow an explicit
+schedule (settings.send_retry_delays); after the last one the row is failed, visibly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from consultant.db.base import utcnow
+from consultant.db.models import Consultation, OutboundEmail, OutboundStatus
+from consultant.db.session import session_scope
+from consultant.mail.senders import MailSender, PermanentSendError, TemporarySendError
+from consultant.settings import Settings
+from consultant.usage import ledger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: str
+    retry_in: float | None = None
+
+
+def claimable(now, lease_cutoff):
+    return or_(
+        OutboundEmail.status == OutboundStatus.PENDING,
+        and_(OutboundEmail.status == OutboundStatus.RETRY, OutboundEmail.next_attempt_at <= now),
+        and_(OutboundEmail.status == OutboundStatus.SENDING, OutboundEmail.claimed_at < lease_cutoff),
+    )
+
+
+def deliver(settings: Settings, outbound_id: int, sender: MailSender) -> Delivery:
+    claimed = _claim(settings, outbound_id)
+    if claimed is None:
+        return Delivery("skipped")
+    mail_from, rcpt_to, raw, attempts = claimed
+    try:
+        sender.send(mail_from, rcpt_to, raw)
+    except TemporarySendError as exc:
+        return _record_failure(settings, outbound_id, attempts, str(exc), permanent=False)
+    except PermanentSendError as exc:
+        return _record_failure(settings, outbound_id, attempts, str(exc), permanent=True)
+    with session_scope() as session:
+        row = session.get(OutboundEmail, outbound_id)
+        row.status = OutboundStatus.SENT
+        row.sent_at = utcnow()
+        row.last_error = None
+        sender_id = session.scalar(select(Consultation.sender_id).where(Consultation.id == row.consultation_id))
+        ledger.record(session, sender_id, ledger.REPLY, f"reply:{row.id}", row.consultation_id)
+    log.info("outbound sent outbound=%d size=%d attempts=%d", outbound_id, len(raw), attempts)
+    return Delivery(OutboundStatus.SENT)
+
+
+def _claim(settings: Settings, outbound_id: int) -> tuple[str, list[str], bytes, int] | None:
+    """Mark the row as being sent by us, unless it is sent, failed, or someone else holds it."""
+    now = utcnow()
+    with session_scope() as session:
+        result = session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.id == outbound_id, claimable(now, now - timedelta(seconds=settings.sweep_after)))
+            .values(status=OutboundStatus.SENDING, claimed_at=now, attempts=OutboundEmail.attempts + 1)
+        )
+        if result.rowcount != 1:
+            return None
+        row = session.execute(
+            select(OutboundEmail.mail_from, OutboundEmail.rcpt_to, OutboundEmail.raw, OutboundEmail.attempts)
+            .where(OutboundEmail.id == outbound_id)
+        ).one()
+        return row.mail_from, list(row.rcpt_to), row.raw, row.attempts
+
+
+def _record_failure(settings: Settings, outbound_id: int, attempts: int, error: str, permanent: bool) -> Delivery:
+    delays = settings.send_retry_delays
+    give_up = permanent or attempts > len(delays)
+    with session_scope() as session:
+        row = session.get(OutboundEmail, outbound_id)
+        row.last_error = error
+        if give_up:
+            row.status = OutboundStatus.FAILED
+            row.next_attempt_at = None
+        else:
+            delay = delays[attempts - 1]
+            row.status = OutboundStatus.RETRY
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    log.warning("outbound not sent outbound=%d attempts=%d final=%s error=%s", outbound_id, attempts, give_up, error)
+    if give_up:
+        return Delivery(OutboundStatus.FAILED)
+    return Delivery(OutboundStatus.RETRY, retry_in=float(delays[attempts - 1]))

@@ -1,0 +1,97 @@
+"""Settings from the environment (prefix CONSULTANT_), with defaults that run on one machine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def split_host_port(value: str, default_port: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host:
+        return value, default_port
+    return host.strip("[]"), int(port)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSULTANT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    smtp_listen: str = "127.0.0.1:2525"
+    address: str = "ask@consultant.localhost"
+    extra_addresses: list[str] = Field(default_factory=list)
+    relay: str | None = None
+    relay_timeout: float = 30.0
+    imap_url: str | None = None
+    web_listen: str = "127.0.0.1:8000"
+    max_message_bytes: int = 25 * 1024 * 1024
+    service_name: str = "Coding Consultant"
+    reference_prefix: str = "CC"
+    send_retry_delays: list[int] = Field(default_factory=lambda: [30, 120, 600, 1800, 7200, 21600])
+    sweep_interval: float = 30.0
+    sweep_after: float = 120.0
+    workers: int = 2
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+    @field_validator("address", "extra_addresses")
+    @classmethod
+    def _lowercase(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            return [v.strip().lower() for v in value]
+        return value.strip().lower()
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'consultant.sqlite3'}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.resolved_data_dir / "broker"
+
+    @property
+    def maildir(self) -> Path:
+        return self.resolved_data_dir / "outbox-maildir"
+
+    @property
+    def accepted_addresses(self) -> frozenset[str]:
+        return frozenset([self.address, *self.extra_addresses])
+
+    @property
+    def mail_domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    @property
+    def smtp_host_port(self) -> tuple[str, int]:
+        return split_host_port(self.smtp_listen, 2525)
+
+    @property
+    def relay_host_port(self) -> tuple[str, int] | None:
+        if not self.relay:
+            return None
+        parts = urlsplit(self.relay)
+        if parts.scheme not in ("smtp", ""):
+            raise ValueError(f"CONSULTANT_RELAY must be smtp://host:port, got scheme {parts.scheme!r}")
+        return parts.hostname or "127.0.0.1", parts.port or 25
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,41 @@
+"""Find work that sits too long in a non-final state, so the queue can be woken for it again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultant.db.base import utcnow
+from consultant.db.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
+from consultant.mail.outbox import claimable
+from consultant.settings import Settings
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class StuckWork:
+    inbound_ids: list[int]
+    outbound_ids: list[int]
+
+
+def find_stuck(session: Session, settings: Settings) -> StuckWork:
+    now = utcnow()
+    cutoff = now - timedelta(seconds=settings.sweep_after)
+    inbound = session.scalars(
+        select(InboundEmail.id)
+        .where(InboundEmail.status == InboundStatus.RECEIVED, InboundEmail.updated_at < cutoff)
+        .order_by(InboundEmail.id)
+        .limit(BATCH)
+    ).all()
+    pending_too_long = (OutboundEmail.status != OutboundStatus.PENDING) | (OutboundEmail.created_at < cutoff)
+    outbound = session.scalars(
+        select(OutboundEmail.id)
+        .where(claimable(now, cutoff), pending_too_long)
+        .order_by(OutboundEmail.id)
+        .limit(BATCH)
+    ).all()
+    return StuckWork(list(inbound), list(outbound))

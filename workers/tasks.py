@@ -1,0 +1,43 @@
+"""Thin tasks: take ids, call the domain core, wake the next step. JSON arguments only."""
+
+from __future__ import annotations
+
+from consultant import jobs
+from consultant.consult.pipeline import run_inbound
+from consultant.db.session import session_scope
+from consultant.mail.outbox import deliver
+from consultant.mail.senders import process_sender
+from consultant.settings import get_settings
+from consultant.sweeper import find_stuck
+from workers.celery_app import app
+
+MAX_COUNTDOWN = 600.0  # longer waits are left to the sweeper, not held in a worker's memory
+
+
+@app.task(name=jobs.PROCESS_INBOUND)
+def process_inbound(inbound_id: int) -> str:
+    outcome = run_inbound(get_settings(), inbound_id)
+    for outbound_id in outcome.outbound_ids:
+        send_outbound(outbound_id)
+    return outcome.status
+
+
+@app.task(name=jobs.SEND_OUTBOUND)
+def send_outbound(outbound_id: int) -> str:
+    settings = get_settings()
+    delivery = deliver(settings, outbound_id, process_sender(settings))
+    if delivery.retry_in is not None and delivery.retry_in <= MAX_COUNTDOWN:
+        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id, countdown=delivery.retry_in)
+    return delivery.status
+
+
+@app.task(name=jobs.SWEEP)
+def sweep() -> dict:
+    settings = get_settings()
+    with session_scope() as session:
+        stuck = find_stuck(session, settings)
+    for inbound_id in stuck.inbound_ids:
+        jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
+    for outbound_id in stuck.outbound_ids:
+        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id)
+    return {"inbound": len(stuck.inbound_ids), "outbound": len(stuck.outbound_ids)}
