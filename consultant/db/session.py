@@ -62,6 +62,13 @@ def _engines_of_other_processes() -> Iterator[Engine]:
 _created: dict[tuple[str, int], Engine] = {}
 
 
+def dispose_engines() -> None:
+    """Close every pool this process opened (tests; shutdown)."""
+    while _created:
+        _, engine = _created.popitem()
+        engine.dispose()
+
+
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL per process (a forked worker child gets its own pool)."""
     return _engine_for(url or get_settings().resolved_database_url, os.getpid())

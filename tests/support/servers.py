@@ -110,7 +110,11 @@ def _kill_leftovers() -> None:
 
 
 def _spawn(
-    argv: list[str], log_path: Path, cwd: Path, user: pwd.struct_passwd | None = None
+    argv: list[str],
+    log_path: Path,
+    cwd: Path,
+    user: pwd.struct_passwd | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` in a new process group with stdout+stderr appended to ``log_path``."""
     ids: dict[str, Any] = {}
@@ -123,6 +127,7 @@ def _spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=cwd,
+            env=env,
             start_new_session=True,
             **ids,
         )

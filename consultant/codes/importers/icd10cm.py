@@ -6,6 +6,7 @@ code is a leaf of the tabular tree."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from importlib import metadata
 
@@ -21,9 +22,17 @@ SOURCE = "CMS ICD-10-CM tabular list (via simple-icd-10-cm {package})"
 VERSION = "ICD-10-CM 2026"
 
 
-def _rows() -> Iterator[dict]:
-    import simple_icd_10_cm as cm
+def _package():
+    # the package reads its data with importlib.resources' legacy API, deprecated since 3.11
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
 
+    return simple_icd_10_cm
+
+
+def _rows() -> Iterator[dict]:
+    cm = _package()
     source = SOURCE.format(package=metadata.version("simple-icd-10-cm"))
     rows: dict[str, dict] = {}
     for code in cm.get_all_codes(with_dots=True):

@@ -1,0 +1,159 @@
+from email import message_from_bytes, policy
+
+from sqlalchemy import func, select
+
+from consultant import jobs
+from consultant.consult.pipeline import MAX_ATTEMPTS, process_inbound, run_inbound
+from consultant.db.models import Consultation, InboundEmail, OutboundEmail, Question, UsageEvent
+from consultant.db.session import session_scope
+from consultant.mail.inbound import Envelope, store_raw
+from tests.builders import question_email
+
+
+def receive(raw: bytes, mail_from: str = "coder@example.org") -> int:
+    with session_scope() as session:
+        return store_raw(session, raw, Envelope(mail_from, ("ask@consultant.localhost",))).inbound_id
+
+
+def process(settings, inbound_id: int):
+    with session_scope() as session:
+        return process_inbound(session, settings, inbound_id)
+
+
+def count_rows(model) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def outbound(outbound_id: int) -> OutboundEmail:
+    with session_scope() as session:
+        return session.get(OutboundEmail, outbound_id)
+
+
+def parsed_reply(outbound_id: int):
+    return message_from_bytes(outbound(outbound_id).raw, policy=policy.default)
+
+
+class TestProcessInbound:
+    def test_code_lookup_is_answered_with_the_official_descriptor(self, app):
+        inbound_id = receive(question_email("What is ICD-10-CM code K76.0?", message_id="<k76@example.org>"))
+        outcome = process(app, inbound_id)
+        assert outcome.status == "processed"
+        reply = parsed_reply(outcome.outbound_ids[0])
+        text = reply.get_body(("plain",)).get_content()
+        assert "K76.0 (ICD-10-CM): Fatty (change of) liver, not elsewhere classified" in text
+        assert "ICD-10-CM 2026" in text
+        assert reply["In-Reply-To"] == "<k76@example.org>"
+        assert reply["References"] == "<k76@example.org>"
+        assert reply["Auto-Submitted"] == "auto-replied"
+        assert reply["To"] == "coder@example.org"
+        assert reply["Subject"] == "Re: Code question [CC-000001]"
+        assert reply["Message-ID"].endswith("@consultant.localhost>")
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+
+    def test_running_twice_makes_no_second_reply(self, app):
+        inbound_id = receive(question_email())
+        first = process(app, inbound_id)
+        second = process(app, inbound_id)
+        assert first.outbound_ids and second.outbound_ids == ()
+        assert second.status == "processed"
+        assert count_rows(OutboundEmail) == 1
+
+    def test_same_message_id_with_other_bytes_is_a_duplicate(self, app):
+        first = receive(question_email("What is K76.0?", message_id="<same@example.org>"))
+        again = receive(question_email("What is K76.0? ", message_id="<same@example.org>"))
+        assert first != again
+        process(app, first)
+        outcome = process(app, again)
+        assert outcome.status == "duplicate"
+        assert count_rows(Consultation) == 1
+        assert count_rows(OutboundEmail) == 1
+
+    def test_cpt_without_licensed_file_is_stated_honestly_and_held_for_review(self, app):
+        outcome = process(app, receive(question_email("What is 99213?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert "no licensed CPT descriptor file" in text
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+            assert question.route == "review"
+            assert any("licensed-text-missing" in r for r in question.route_reasons)
+
+    def test_machine_mail_is_recorded_and_never_answered(self, app):
+        raw = question_email(headers={"Auto-Submitted": "auto-replied"})
+        outcome = process(app, receive(raw))
+        assert outcome.status == "machine"
+        assert count_rows(OutboundEmail) == 0
+        with session_scope() as session:
+            assert "Auto-Submitted" in session.scalars(select(InboundEmail.status_reason)).one()
+
+    def test_mail_from_our_own_address_is_a_loop_not_a_question(self, app):
+        outcome = process(app, receive(question_email(sender="ask@consultant.localhost")))
+        assert outcome.status == "machine"
+        assert count_rows(OutboundEmail) == 0
+
+    def test_reply_from_the_asker_joins_the_consultation(self, app):
+        first = process(app, receive(question_email("What is K76.0?", message_id="<first@example.org>")))
+        our_id = outbound(first.outbound_ids[0]).message_id
+        follow_up = question_email(
+            "And E11.9?", subject="Re: Code question [CC-000001]", in_reply_to=our_id,
+            references=f"<first@example.org> {our_id}",
+        )
+        second = process(app, receive(follow_up))
+        assert count_rows(Consultation) == 1
+        reply = parsed_reply(second.outbound_ids[0])
+        assert reply["In-Reply-To"] == follow_up_id(follow_up)
+        assert reply["References"].split() == ["<first@example.org>", our_id, follow_up_id(follow_up)]
+
+    def test_someone_else_cannot_join_another_senders_consultation(self, app):
+        first = process(app, receive(question_email("What is K76.0?")))
+        our_id = outbound(first.outbound_ids[0]).message_id
+        intruder = question_email(
+            "What is E11.9?", sender="other@example.net", subject="Re: [CC-000001]", in_reply_to=our_id
+        )
+        process(app, receive(intruder, mail_from="other@example.net"))
+        with session_scope() as session:
+            senders = session.scalars(select(Consultation.sender_id).order_by(Consultation.id)).all()
+        assert len(senders) == 2 and senders[0] != senders[1]
+
+    def test_usage_counts_the_question(self, app):
+        process(app, receive(question_email()))
+        with session_scope() as session:
+            assert session.scalars(select(UsageEvent.kind)).all() == ["question"]
+
+    def test_header_injection_in_subject_does_not_reach_reply_headers(self, app):
+        raw = question_email(subject="Hi =?utf-8?q?there=0D=0ABcc=3A_victim=40example.com?=")
+        outcome = process(app, receive(raw))
+        reply = parsed_reply(outcome.outbound_ids[0])
+        assert reply["Bcc"] is None
+        assert "\n" not in reply["Subject"] and "\r" not in reply["Subject"]
+
+
+def follow_up_id(raw: bytes) -> str:
+    return message_from_bytes(raw, policy=policy.default)["Message-ID"]
+
+
+class TestRunInbound:
+    def test_a_message_that_keeps_failing_is_quarantined_with_its_error(self, app, monkeypatch):
+        inbound_id = receive(question_email())
+
+        def broken(session, text):
+            raise RuntimeError("catalog unavailable")
+
+        monkeypatch.setattr("consultant.consult.pipeline.enrich", broken)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                run_inbound(app, inbound_id)
+            except RuntimeError:
+                pass
+        outcome = run_inbound(app, inbound_id)
+        assert outcome.status == "quarantined"
+        with session_scope() as session:
+            row = session.get(InboundEmail, inbound_id)
+            assert row.attempts == MAX_ATTEMPTS
+            assert row.status_reason.startswith(f"processing failed {MAX_ATTEMPTS} times: RuntimeError at ")
+            assert "catalog unavailable" not in row.status_reason
+
+    def test_processing_wakes_no_job_itself(self, app, dispatched):
+        run_inbound(app, receive(question_email()))
+        assert dispatched.named(jobs.SEND_OUTBOUND) == []
