@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.codes.mentions import Mention
@@ -46,17 +46,25 @@ def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
         select(
             CatalogCode.system, CatalogCode.code, CatalogCode.descriptor, CatalogCode.kind,
             CatalogCode.source, CatalogCode.version,
-        ).where(tuple_(CatalogCode.system, CatalogCode.code).in_(keys))
+        ).where(CatalogCode.system.in_({m.system for m in mentions}), CatalogCode.code.in_({m.code for m in mentions}))
     ).all()
     found = {(r.system, r.code): r for r in rows}
     facts = []
     for system, code in keys:
         row = found.get((system, code))
         if row is None:
-            status = Status.LICENSED_TEXT_MISSING if system == "cpt" else Status.INVALID
+            status = Status.LICENSED_TEXT_MISSING if _unlicensed(session, system) else Status.INVALID
             facts.append(CodeFact(system, code, status))
         elif row.kind not in (Status.BILLABLE, Status.HEADER):
             facts.append(CodeFact(system, code, Status.HEADER, row.descriptor, row.source, row.version))
         else:
             facts.append(CodeFact(system, code, row.kind, row.descriptor, row.source, row.version))
     return facts
+
+
+def _unlicensed(session: Session, system: str) -> bool:
+    """CPT text comes only from a licensee's file: without one, a CPT-shaped code cannot be judged;
+    with one loaded, a code missing from it is invalid like any other."""
+    if system != "cpt":
+        return False
+    return session.scalar(select(CatalogCode.id).where(CatalogCode.system == "cpt").limit(1)) is None

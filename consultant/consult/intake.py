@@ -19,17 +19,17 @@ class DuplicateMessage(Exception):
 
 
 def take_in(session: Session, inbound: InboundEmail, parsed: ParsedEmail, reference_prefix: str) -> Question:
+    """A new Question in its consultation (new or joined), added to the session, not yet flushed."""
     key = inbound.message_id_key if parsed.message_id else message_id_key(None, inbound.sha256)
     if session.scalar(select(Question.id).where(Question.message_id_key == key)) is not None:
         raise DuplicateMessage(key)
     sender = ledger.sender_for(session, parsed.sender, parsed.sender_name)
     consultation = find_thread(session, parsed, sender, reference_prefix)
     if consultation is None:
-        consultation = Consultation(sender_id=sender.id, subject=parsed.subject or "(no subject)")
+        consultation = Consultation(sender=sender, subject=parsed.subject or "(no subject)")
         session.add(consultation)
-        session.flush()
     question = Question(
-        consultation_id=consultation.id,
+        consultation=consultation,
         inbound_id=inbound.id,
         message_id_key=key,
         references=list(parsed.thread_ids),
@@ -37,8 +37,6 @@ def take_in(session: Session, inbound: InboundEmail, parsed: ParsedEmail, refere
         text=parsed.text,
     )
     session.add(question)
-    session.flush()
-    ledger.record(session, sender.id, ledger.QUESTION, f"question:{question.id}", consultation.id)
     return question
 
 

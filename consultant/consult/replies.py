@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.db.models import Consultation, OutboundEmail, Question
@@ -20,17 +19,14 @@ def queue_reply(
     consultation: Consultation,
     question: Question,
     to_address: str,
+    parent: str | None,
     auto_submitted: bool = True,
 ) -> OutboundEmail:
-    """Create the outbox row for `name` answering `question` (or return the one made before).
+    """Create the outbox row for `name` answering `question` (whose Message-ID is `parent`).
 
-    The caller decides how it leaves: delivered right after commit, or a deferred send job."""
-    key = f"{name}:q{question.id}"
-    existing = session.scalar(select(OutboundEmail).where(OutboundEmail.key == key))
-    if existing is not None:
-        return existing
+    Its key is unique per question and kind, so the same reply can never be queued twice. The
+    caller decides how it leaves: delivered right after commit, or a deferred send job."""
     message_id = new_message_id(settings.mail_domain)
-    parent = question.inbound.message_id
     references = [*reversed(question.references), parent] if parent else list(reversed(question.references))
     raw = compose(
         render_email(settings.templates_dir, name, context),
@@ -43,7 +39,7 @@ def queue_reply(
         auto_submitted=auto_submitted,
     )
     row = OutboundEmail(
-        key=key,
+        key=f"{name}:q{question.id}",
         kind=name,
         consultation_id=consultation.id,
         question_id=question.id,

@@ -7,7 +7,7 @@ import re
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
 from consultant.db.base import utcnow
 from consultant.mail.render import Rendered
@@ -22,6 +22,10 @@ class UnsafeHeaderValue(ValueError):
 
 
 def safe_address(value: str) -> str:
+    """The one plain address in ``value``; anything with line breaks or several addresses is refused
+    (parseaddr alone would quietly keep the first address of "a@x\\r\\nBcc: b@y")."""
+    if any(c in value for c in "\r\n\x00") or len(getaddresses([value])) != 1:
+        raise UnsafeHeaderValue("address not usable in a header")
     address = parseaddr(value)[1]
     if not _ADDRESS.match(address) or ".." in address:
         raise UnsafeHeaderValue("address not usable in a header")
@@ -57,6 +61,8 @@ def compose(
     message["To"] = safe_address(to_address)
     message["Subject"] = single_line(rendered.subject, 250)
     message["Date"] = format_datetime(utcnow())
+    if not safe_msgids([message_id]):
+        raise UnsafeHeaderValue("Message-ID not usable in a header")
     message["Message-ID"] = message_id
     parent = safe_msgids([in_reply_to])
     if parent:

@@ -39,7 +39,8 @@ def header_message_id(raw: bytes) -> str | None:
     if not match:
         return None
     value = re.sub(rb"\s+", b"", match.group(1)).decode("ascii", "replace")
-    return value[:998] or None
+    bracketed = re.search(r"<[^<>]+>", value)  # "<id@host> (comment)" -> "<id@host>"
+    return (bracketed.group(0) if bracketed else value)[:998] or None
 
 
 def message_id_key(message_id: str | None, digest: str) -> str:

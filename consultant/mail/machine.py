@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
-_MACHINE_LOCALPARTS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply")
+# compared with "-", "_" and "." removed: MAILER-DAEMON, post_master, no-reply, do_not_reply ...
+_MACHINE_LOCALPARTS = ("mailerdaemon", "postmaster", "noreply", "donotreply")
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Help", "List-Owner",
+                 "Mailing-List", "X-Mailing-List", "X-MLServer", "X-ML-Name")  # RFC 2369/2919, ezmlm, fml
+# Subjects machines write (a person's "Fwd:" of one too); checked last, after every header rule.
+_MACHINE_SUBJECTS = (
+    ("bounce", re.compile(r"^(?:fwd?:\s*)*(?:returned mail:|undelivered mail returned to sender|undeliverable:"
+                          r"|mail delivery failed|delivery status notification \(failure\)|failure notice$)",
+                          re.IGNORECASE)),
+    ("feedback report", re.compile(r"^complaint about message from ", re.IGNORECASE)),  # Hotmail JMRP
+    ("auto-reply", re.compile(r"^(?:auto(?:matic)?[ -]?reply|autoreply|out of (?:the )?office(?: autoreply)?)\s*:",
+                              re.IGNORECASE)),
+)
 
 
 def machine_kind(message: Message, sender: str, envelope_from: str) -> str | None:
     """A short reason naming what kind of machine mail this is, or None for a person's mail."""
-    for rule in (_report, _auto_submitted, _precedence, _list_mail, _null_sender, _daemon_sender, _auto_headers):
+    for rule in (_report, _auto_submitted, _precedence, _list_mail, _null_sender, _daemon_sender, _auto_headers,
+                 _machine_subject):
         reason = rule(message, sender, envelope_from)
         if reason:
             return reason
@@ -34,7 +48,8 @@ def _report(message: Message, sender: str, envelope_from: str) -> str | None:
 
 def _auto_submitted(message: Message, sender: str, envelope_from: str) -> str | None:
     value = _get(message, "Auto-Submitted")
-    if value and value != "no":
+    keyword = re.match(r"[a-z0-9-]*", value).group(0)  # RFC 3834: "no (comment)" and "no; x=y" are a person
+    if value and keyword != "no":
         return f"auto-reply (Auto-Submitted: {value[:40]})"
     return None
 
@@ -47,8 +62,9 @@ def _precedence(message: Message, sender: str, envelope_from: str) -> str | None
 
 
 def _list_mail(message: Message, sender: str, envelope_from: str) -> str | None:
-    if _get(message, "List-Id") or _get(message, "List-Unsubscribe"):
-        return "mailing list"
+    for name in _LIST_HEADERS:
+        if _get(message, name):
+            return f"mailing list ({name})"
     return None
 
 
@@ -60,7 +76,7 @@ def _null_sender(message: Message, sender: str, envelope_from: str) -> str | Non
 
 def _daemon_sender(message: Message, sender: str, envelope_from: str) -> str | None:
     local = sender.partition("@")[0]
-    if local.startswith(_MACHINE_LOCALPARTS):
+    if re.sub(r"[-_.]", "", local).startswith(_MACHINE_LOCALPARTS):
         return f"machine sender ({local})"
     return None
 
@@ -70,4 +86,12 @@ def _auto_headers(message: Message, sender: str, envelope_from: str) -> str | No
         value = _get(message, name)
         if value and (name != "X-Auto-Response-Suppress" or "oof" in value or value == "all"):
             return f"auto-reply ({name})"
+    return None
+
+
+def _machine_subject(message: Message, sender: str, envelope_from: str) -> str | None:
+    subject = " ".join(_get(message, "Subject").split())
+    for kind, pattern in _MACHINE_SUBJECTS:
+        if pattern.match(subject):
+            return f"{kind} (subject)"
     return None

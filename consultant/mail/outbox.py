@@ -45,12 +45,14 @@ def deliver(settings: Settings, outbound_id: int, sender: MailSender) -> Deliver
     except PermanentSendError as exc:
         return _record_failure(settings, outbound_id, attempts, str(exc), permanent=True)
     with session_scope() as session:
-        row = session.get(OutboundEmail, outbound_id)
-        row.status = OutboundStatus.SENT
-        row.sent_at = utcnow()
-        row.last_error = None
-        sender_id = session.scalar(select(Consultation.sender_id).where(Consultation.id == row.consultation_id))
-        ledger.record(session, sender_id, ledger.REPLY, f"reply:{row.id}", row.consultation_id)
+        consultation_id = session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.id == outbound_id)
+            .values(status=OutboundStatus.SENT, sent_at=utcnow(), last_error=None)
+            .returning(OutboundEmail.consultation_id)
+        ).scalar_one()
+        sender_id = session.scalar(select(Consultation.sender_id).where(Consultation.id == consultation_id))
+        ledger.record(session, sender_id, ledger.REPLY, f"reply:{outbound_id}", consultation_id)
     log.info("outbound sent outbound=%d size=%d attempts=%d", outbound_id, len(raw), attempts)
     return Delivery(OutboundStatus.SENT)
 
@@ -59,17 +61,14 @@ def _claim(settings: Settings, outbound_id: int) -> tuple[str, list[str], bytes,
     """Mark the row as being sent by us, unless it is sent, failed, or someone else holds it."""
     now = utcnow()
     with session_scope() as session:
-        result = session.execute(
+        row = session.execute(
             update(OutboundEmail)
             .where(OutboundEmail.id == outbound_id, claimable(now, now - timedelta(seconds=settings.sweep_after)))
             .values(status=OutboundStatus.SENDING, claimed_at=now, attempts=OutboundEmail.attempts + 1)
-        )
-        if result.rowcount != 1:
+            .returning(OutboundEmail.mail_from, OutboundEmail.rcpt_to, OutboundEmail.raw, OutboundEmail.attempts)
+        ).one_or_none()
+        if row is None:
             return None
-        row = session.execute(
-            select(OutboundEmail.mail_from, OutboundEmail.rcpt_to, OutboundEmail.raw, OutboundEmail.attempts)
-            .where(OutboundEmail.id == outbound_id)
-        ).one()
         return row.mail_from, list(row.rcpt_to), row.raw, row.attempts
 
 

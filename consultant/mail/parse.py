@@ -38,9 +38,10 @@ class ParsedEmail:
     @property
     def thread_ids(self) -> tuple[str, ...]:
         """Message-IDs this message answers, nearest first."""
-        ids = list(reversed(self.references))
-        if self.in_reply_to and self.in_reply_to not in ids:
-            ids.insert(0, self.in_reply_to)
+        ids = [self.in_reply_to] if self.in_reply_to else []
+        for message_id in reversed(self.references):
+            if message_id not in ids:
+                ids.append(message_id)
         return tuple(ids)
 
 
@@ -50,13 +51,14 @@ def parse_email(raw: bytes, envelope_from: str = "") -> ParsedEmail:
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
         raise UnparseableEmail(f"MIME structure could not be read ({type(exc).__name__})") from exc
     sender, name = _sender(message, envelope_from)
+    subject = _clean_line(_header(message, "Subject"))
     body = _plain_text(message)
-    text, quoted = split_quoted(body)
+    text, quoted = split_quoted(body, forwarded=bool(_FORWARD_SUBJECT.match(subject)))
     return ParsedEmail(
         message_id=_first_msgid(_header(message, "Message-ID")),
         sender=sender,
         sender_name=name,
-        subject=_clean_line(_header(message, "Subject")),
+        subject=subject,
         text=strip_signature(text).strip(),
         quoted=quoted,
         in_reply_to=_first_msgid(_header(message, "In-Reply-To")),
@@ -70,8 +72,9 @@ def parse_email(raw: bytes, envelope_from: str = "") -> ParsedEmail:
 def _header(message: Message, name: str) -> str:
     try:
         value = message.get(name)
-    except Exception:  # a malformed header the policy cannot fold
-        value = message.get_all(name, failobj=[None])[0] if hasattr(message, "get_all") else None
+    except Exception:  # the policy's header parser fails on some values (e.g. "Message-ID: <>"): use the raw text
+        value = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
+        value = " ".join(str(value).split()) if value is not None else None
     return str(value) if value is not None else ""
 
 
@@ -124,35 +127,83 @@ def _attachment_names(message: Message):
         yield _clean_line(part.get_filename() or part.get_content_type())
 
 
-_QUOTE_STARTS = (
-    re.compile(r"^On .{1,200}wrote:\s*$", re.IGNORECASE),
-    re.compile(r"^Le .{1,200}a écrit\s*:\s*$", re.IGNORECASE),
-    re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^_{10,}\s*$"),
-    re.compile(r"^From:\s.+$"),
+_ATTRIBUTIONS = (
+    re.compile(r"^On\s.{1,200}\swrote:$", re.IGNORECASE),  # Gmail, Apple Mail, Thunderbird
+    re.compile(r"^Le\s.{1,200}\sa écrit\s?:$", re.IGNORECASE),
 )
+_HISTORY_STARTS = (
+    re.compile(r"^-{2,}\s*Original Message\s*-{2,}$", re.IGNORECASE),  # Outlook
+    re.compile(r"^_{10,}$"),  # Outlook's rule above its From:/Sent: block
+)
+_HEADER_BLOCK = re.compile(r"^From:\s.+$")  # Outlook without a rule: From: then Sent:/Date: lines
+_HEADER_BLOCK_NEXT = re.compile(r"^(Sent|Date):\s.+$")
+_FORWARD_MARKERS = (
+    re.compile(r"^-+\s*Forwarded message\s*-+$", re.IGNORECASE),  # Gmail, Thunderbird, Outlook
+    re.compile(r"^Begin forwarded message:$", re.IGNORECASE),  # Apple Mail
+)
+_FORWARD_SUBJECT = re.compile(r"^fwd?\s*:", re.IGNORECASE)  # Fwd: (Gmail), FW: (Outlook)
 
 
-def split_quoted(body: str) -> tuple[str, str]:
-    """The new text, and the quoted earlier message (everything from the first quote marker)."""
+def split_quoted(body: str, forwarded: bool = False) -> tuple[str, str]:
+    """The new text, and the quoted earlier messages.
+
+    "> " lines and their "On ... wrote:" line are quoted wherever they are, so a reply written
+    below or between quotes is kept; an Outlook-style header block quotes everything after it.
+    A forwarded message is the question: from a forward marker on (or everywhere, when the
+    subject says Fwd:/FW:) nothing counts as quoted."""
     lines = body.replace("\r\n", "\n").split("\n")
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(">") or any(p.match(stripped) for p in _QUOTE_STARTS):
-            if _starts_forward(lines, index):
-                continue
-            return "\n".join(lines[:index]), "\n".join(lines[index:])
-    return "\n".join(lines), ""
+    if forwarded:
+        return "\n".join(lines), ""
+    text: list[str] = []
+    quoted: list[str] = []
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if _is_forward_marker(stripped):
+            text.extend(lines[index:])
+            break
+        if _starts_history(lines, index, stripped):
+            quoted.extend(lines[index:])
+            break
+        size = 1 if stripped.startswith(">") else _attribution_size(lines, index, stripped)
+        if size:
+            quoted.extend(lines[index : index + size])
+            index += size
+        else:
+            text.append(lines[index])
+            index += 1
+    return "\n".join(text), "\n".join(quoted)
 
 
-def _starts_forward(lines: list[str], index: int) -> bool:
-    previous = [line.strip() for line in lines[max(0, index - 2) : index]]
-    return any(re.match(r"^-+\s*Forwarded message\s*-+$", p, re.IGNORECASE) for p in previous)
+def _is_forward_marker(stripped: str) -> bool:
+    return any(p.match(stripped) for p in _FORWARD_MARKERS)
+
+
+def _attribution_size(lines: list[str], index: int, stripped: str) -> int:
+    """How many lines the "On ... wrote:" line above a quote takes (Gmail wraps a long one in two)."""
+    if any(p.match(stripped) for p in _ATTRIBUTIONS):
+        return 1
+    if stripped.startswith(("On ", "Le ")) and index + 1 < len(lines):
+        joined = f"{stripped} {lines[index + 1].strip()}"
+        if any(p.match(joined) for p in _ATTRIBUTIONS):
+            return 2
+    return 0
+
+
+def _starts_history(lines: list[str], index: int, stripped: str) -> bool:
+    if any(p.match(stripped) for p in _HISTORY_STARTS):
+        return True
+    following = [line.strip() for line in lines[index + 1 : index + 4]]
+    return bool(_HEADER_BLOCK.match(stripped)) and any(_HEADER_BLOCK_NEXT.match(f) for f in following)
 
 
 def strip_signature(text: str) -> str:
+    """Drop everything from a "-- " line on, up to a forwarded message (which is kept)."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        if line.rstrip() == "--" or line == "-- ":
-            return "\n".join(lines[:index])
+        if line.rstrip() == "--":
+            rest = lines[index + 1 :]
+            forward = next((i for i, l in enumerate(rest) if _is_forward_marker(l.strip())), None)
+            own = "\n".join(lines[:index])
+            return own if forward is None else own + "\n" + strip_signature("\n".join(rest[forward:]))
     return text

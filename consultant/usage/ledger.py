@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from consultant.db.base import utcnow
@@ -30,12 +32,15 @@ def sender_for(session: Session, address: str, display_name: str = "") -> Sender
 
 
 def record(session: Session, sender_id: int, kind: str, ref_key: str, consultation_id: int | None = None) -> bool:
-    """Append an event unless one with this ref key exists. Returns whether it was added."""
-    exists = session.scalar(select(UsageEvent.id).where(UsageEvent.ref_key == ref_key))
-    if exists is not None:
-        return False
-    session.add(UsageEvent(sender_id=sender_id, kind=kind, ref_key=ref_key, consultation_id=consultation_id))
-    return True
+    """Append an event unless one with this ref key exists (also under concurrency). Returns whether it was added."""
+    values = {"sender_id": sender_id, "kind": kind, "ref_key": ref_key, "consultation_id": consultation_id,
+              "at": utcnow()}
+    statement = _insert_for(session)(UsageEvent).values(values).on_conflict_do_nothing(index_elements=["ref_key"])
+    return session.execute(statement).rowcount == 1
+
+
+def _insert_for(session: Session):
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 @dataclass(frozen=True)

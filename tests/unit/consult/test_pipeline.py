@@ -157,3 +157,33 @@ class TestRunInbound:
     def test_processing_wakes_no_job_itself(self, app, dispatched):
         run_inbound(app, receive(question_email()))
         assert dispatched.named(jobs.SEND_OUTBOUND) == []
+
+    def test_a_retry_of_a_message_that_waited_too_long_is_counted_before_work_starts(self, app, monkeypatch):
+        from datetime import timedelta
+
+        from sqlalchemy import update
+
+        from consultant.db.base import utcnow
+
+        inbound_id = receive(question_email())
+        with session_scope() as session:
+            stale = utcnow() - timedelta(seconds=app.sweep_after + 1)
+            session.execute(update(InboundEmail).values(updated_at=stale))
+
+        def worker_dies(session, text):
+            raise SystemExit("killed")  # not an Exception: nothing in the pipeline may record it
+
+        monkeypatch.setattr("consultant.consult.pipeline.enrich", worker_dies)
+        try:
+            run_inbound(app, inbound_id)
+        except SystemExit:
+            pass
+        with session_scope() as session:
+            row = session.get(InboundEmail, inbound_id)
+            assert (row.status, row.attempts) == ("received", 1)
+
+    def test_a_fresh_message_costs_no_extra_commit(self, app):
+        inbound_id = receive(question_email())
+        run_inbound(app, inbound_id)
+        with session_scope() as session:
+            assert session.get(InboundEmail, inbound_id).attempts == 0

@@ -1,0 +1,72 @@
+from consultant.codes.lookup import CodeFact, Status, describe
+from consultant.codes.mentions import Mention, find_mentions
+from consultant.db.models import CatalogCode
+from consultant.db.session import session_scope
+
+
+def _describe(*mentions: tuple[str, str]) -> list[CodeFact]:
+    with session_scope() as session:
+        return describe(session, [Mention(system, code, index) for index, (system, code) in enumerate(mentions)])
+
+
+class TestDescribe:
+    def test_billable_icd10cm_code_has_descriptor_source_and_version(self, app):
+        [fact] = _describe(("icd10cm", "K76.0"))
+        assert fact.status == Status.BILLABLE
+        assert fact.descriptor == "Fatty (change of) liver, not elsewhere classified"
+        assert fact.version == "ICD-10-CM 2026"
+        assert "simple-icd-10-cm" in fact.source
+        assert fact.system_name == "ICD-10-CM"
+
+    def test_code_needing_more_characters_is_a_header(self, app):
+        [fact] = _describe(("icd10cm", "S72.001"))
+        assert fact.status == Status.HEADER
+        assert "femur" in fact.descriptor.lower()
+        assert fact.version == "ICD-10-CM 2026"
+
+    def test_category_with_subcodes_is_a_header(self, app):
+        [fact] = _describe(("icd10cm", "E11"))
+        assert fact.status == Status.HEADER
+
+    def test_unknown_icd10cm_code_is_invalid_without_text(self, app):
+        assert _describe(("icd10cm", "K76.99")) == [CodeFact("icd10cm", "K76.99", Status.INVALID)]
+
+    def test_cpt_without_a_licensed_file_is_licensed_text_missing(self, app):
+        [fact] = _describe(("cpt", "99213"))
+        assert fact.status == Status.LICENSED_TEXT_MISSING
+        assert fact.descriptor is None
+        assert fact.system_name == "CPT"
+
+    def test_cpt_missing_from_a_loaded_licensed_file_is_invalid(self, app):
+        with session_scope() as session:
+            session.add(CatalogCode(system="cpt", code="99213", descriptor="(licensee text)", kind="billable",
+                                    source="test licensee file", version="CPT test"))
+        known, unknown = _describe(("cpt", "99213"), ("cpt", "99999"))
+        assert (known.status, known.descriptor, known.version) == (Status.BILLABLE, "(licensee text)", "CPT test")
+        assert unknown.status == Status.INVALID
+
+    def test_hcpcs_code_not_loaded_is_invalid(self, app):
+        [fact] = _describe(("hcpcs", "J1100"))
+        assert fact.status == Status.INVALID
+        assert fact.descriptor is None
+
+    def test_facts_keep_the_order_of_the_mentions(self, app):
+        facts = _describe(("cpt", "99213"), ("icd10cm", "K76.99"), ("icd10cm", "K76.0"), ("icd10cm", "I10"))
+        assert [(f.code, f.status) for f in facts] == [
+            ("99213", Status.LICENSED_TEXT_MISSING), ("K76.99", Status.INVALID),
+            ("K76.0", Status.BILLABLE), ("I10", Status.BILLABLE)]
+
+    def test_no_mentions_no_facts(self, app):
+        assert _describe() == []
+
+    def test_works_on_what_find_mentions_returns(self, app):
+        with session_scope() as session:
+            facts = describe(session, find_mentions("Is k76.0 billable with 99213-25?"))
+        assert [(f.system, f.code, f.status) for f in facts] == [
+            ("icd10cm", "K76.0", Status.BILLABLE), ("cpt", "99213", Status.LICENSED_TEXT_MISSING)]
+
+    def test_as_dict_carries_every_field(self, app):
+        [fact] = _describe(("icd10cm", "K76.0"))
+        assert fact.as_dict() == {
+            "system": "icd10cm", "code": "K76.0", "status": "billable", "descriptor": fact.descriptor,
+            "source": fact.source, "version": "ICD-10-CM 2026"}

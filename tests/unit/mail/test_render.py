@@ -1,0 +1,65 @@
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from consultant.mail.render import render_email
+from consultant.settings import PROJECT_ROOT
+
+TEMPLATES = PROJECT_ROOT / "templates"
+
+
+def _acknowledgement(**overrides) -> dict:
+    """The context the acknowledgement template reads (as built by consultant.consult.emails)."""
+    code = {"code": "K76.0", "system": "ICD-10-CM", "status": "billable", "descriptor": "Fatty (change of) liver, NEC",
+            "version": "ICD-10-CM 2026", "billable": True, "header": False, "licensed_text_missing": False,
+            "invalid": False}
+    context = {"reference": "CC-42", "subject": "Re: Is K76.0 billable? [CC-42]", "codes": [code],
+               "service_name": "Coding Consultant", "response_hours": 24}
+    context.update(overrides)
+    return context
+
+
+class TestRenderEmail:
+    def test_renders_subject_text_and_html(self):
+        rendered = render_email(TEMPLATES, "acknowledgement", _acknowledgement())
+        assert rendered.subject == "Re: Is K76.0 billable? [CC-42]"
+        assert "reference CC-42" in rendered.text
+        assert "K76.0 (ICD-10-CM): Fatty (change of) liver, NEC" in rendered.text
+        assert "<strong>K76.0</strong>" in rendered.html
+
+    def test_context_values_are_escaped_in_html_and_verbatim_in_text(self):
+        rendered = render_email(TEMPLATES, "acknowledgement", _acknowledgement(reference="<script>alert(1)</script>"))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+        assert "<script>" not in rendered.html
+        assert "reference <script>alert(1)</script>" in rendered.text
+
+    def test_values_in_included_partials_are_escaped_too(self):
+        context = _acknowledgement()
+        context["codes"][0]["descriptor"] = "<img src=x onerror=alert(1)>"
+        rendered = render_email(TEMPLATES, "acknowledgement", context)
+        assert "&lt;img src=x onerror=alert(1)&gt;" in rendered.html
+        assert "<img" not in rendered.html
+        assert "K76.0 (ICD-10-CM): <img src=x onerror=alert(1)>" in rendered.text
+
+    def test_subject_is_a_single_line(self):
+        rendered = render_email(TEMPLATES, "acknowledgement", _acknowledgement(subject="Re: one\r\nBcc: victim@x\n"))
+        assert rendered.subject == "Re: one Bcc: victim@x"
+
+    def test_subject_is_not_html_escaped(self):
+        rendered = render_email(TEMPLATES, "acknowledgement", _acknowledgement(subject="Q & A <K76.0>"))
+        assert rendered.subject == "Q & A <K76.0>"
+
+    def test_missing_context_value_raises(self):
+        context = _acknowledgement()
+        del context["reference"]
+        with pytest.raises(UndefinedError):
+            render_email(TEMPLATES, "acknowledgement", context)
+
+    def test_html_is_optional(self, tmp_path: Path):
+        folder = tmp_path / "email" / "note"
+        folder.mkdir(parents=True)
+        (folder / "subject.txt").write_text("Note {{ n }}\n")
+        (folder / "body.txt").write_text("Body {{ n }}\n")
+        rendered = render_email(tmp_path, "note", {"n": "<1>"})
+        assert (rendered.subject, rendered.text, rendered.html) == ("Note <1>", "Body <1>\n", None)
