@@ -4,48 +4,78 @@ A message joins a consultation only when its sender is the one who asked; otherw
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from consultant.consult.reference import find_reference
-from consultant.db.models import Consultation, InboundEmail, OutboundEmail, Question, Sender
-from consultant.mail.inbound import message_id_key
+from consultant.db.models import Consultation, OutboundEmail, Question
 from consultant.mail.parse import ParsedEmail
 from consultant.usage import ledger
 
 
-class DuplicateMessage(Exception):
-    """A message with this Message-ID was already taken in (a relay's redelivery, a reply-all copy)."""
+@dataclass(frozen=True)
+class Findings:
+    """What enrichment and routing concluded, stored with the question."""
+
+    codes: list[dict]
+    facts: dict
+    route: str
+    reasons: list[str]
+    consultation_status: str
 
 
-def take_in(session: Session, inbound: InboundEmail, parsed: ParsedEmail, reference_prefix: str) -> Question:
-    """A new Question in its consultation (new or joined), added to the session, not yet flushed."""
-    key = inbound.message_id_key if parsed.message_id else message_id_key(None, inbound.sha256)
-    if session.scalar(select(Question.id).where(Question.message_id_key == key)) is not None:
-        raise DuplicateMessage(key)
-    sender = ledger.sender_for(session, parsed.sender, parsed.sender_name)
-    consultation = find_thread(session, parsed, sender, reference_prefix)
-    if consultation is None:
-        consultation = Consultation(sender=sender, subject=parsed.subject or "(no subject)")
-        session.add(consultation)
-    question = Question(
-        consultation=consultation,
-        inbound_id=inbound.id,
-        message_id_key=key,
-        references=list(parsed.thread_ids),
-        subject=parsed.subject,
-        text=parsed.text,
-    )
-    session.add(question)
-    return question
+@dataclass(frozen=True)
+class TakenIn:
+    question_id: int
+    consultation_id: int
+    sender_id: int
+    joined: bool
 
 
-def find_thread(session: Session, parsed: ParsedEmail, sender: Sender, reference_prefix: str) -> Consultation | None:
+def take_in(
+    session: Session, inbound_id: int, key: str, parsed: ParsedEmail, findings: Findings, reference_prefix: str
+) -> TakenIn:
+    """Insert the Question into the sender's thread or a new consultation. Its Message-ID key is
+    unique: the caller has checked it is new, and a concurrent twin fails on the constraint."""
+    sender_id = ledger.sender_for(session, parsed.sender, parsed.sender_name)
+    consultation_id = find_thread(session, parsed, sender_id, reference_prefix)
+    joined = consultation_id is not None
+    if joined:
+        session.execute(
+            update(Consultation).where(Consultation.id == consultation_id)
+            .values(status=findings.consultation_status)
+        )
+    else:
+        consultation_id = session.execute(
+            insert(Consultation).values(
+                sender_id=sender_id, subject=parsed.subject or "(no subject)", status=findings.consultation_status
+            ).returning(Consultation.id)
+        ).scalar_one()
+    question_id = session.execute(
+        insert(Question).values(
+            consultation_id=consultation_id,
+            inbound_id=inbound_id,
+            message_id_key=key,
+            references=list(parsed.thread_ids),
+            subject=parsed.subject,
+            text=parsed.text,
+            codes=findings.codes,
+            facts=findings.facts,
+            route=findings.route,
+            route_reasons=findings.reasons,
+        ).returning(Question.id)
+    ).scalar_one()
+    return TakenIn(question_id, consultation_id, sender_id, joined)
+
+
+def find_thread(session: Session, parsed: ParsedEmail, sender_id: int, reference_prefix: str) -> int | None:
     """References, then In-Reply-To, then the subject tag; only the asker's own consultations."""
     for consultation_id in _candidates(session, parsed, reference_prefix):
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is not None and consultation.sender_id == sender.id:
-            return consultation
+        owner = session.scalar(select(Consultation.sender_id).where(Consultation.id == consultation_id))
+        if owner == sender_id:
+            return consultation_id
     return None
 
 

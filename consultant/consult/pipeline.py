@@ -9,18 +9,18 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from consultant.consult import emails
 from consultant.consult.enrich import enrich
-from consultant.consult.intake import DuplicateMessage, take_in
+from consultant.consult.intake import Findings, take_in
 from consultant.consult.reference import format_reference, reply_subject
-from consultant.consult.replies import queue_reply
+from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.consult.routing.router import AUTO, decide
 from consultant.db.base import utcnow
-from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus
-from consultant.db.session import session_scope
+from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus, Question
+from consultant.db.session import in_transaction, session_scope
 from consultant.mail.compose import UnsafeHeaderValue, safe_address
 from consultant.mail.parse import UnparseableEmail, parse_email
 from consultant.settings import Settings
@@ -35,24 +35,29 @@ MAX_ATTEMPTS = 5
 @dataclass(frozen=True)
 class Outcome:
     status: str
-    outbound_ids: tuple[int, ...] = ()
+    replies: tuple[QueuedReply, ...] = ()
+
+    @property
+    def outbound_ids(self) -> tuple[int, ...]:
+        return tuple(reply.outbound_id for reply in self.replies)
 
 
-def run_inbound(settings: Settings, inbound_id: int) -> Outcome:
-    """Process one message in its own transaction; an error is recorded on the row and re-raised."""
+def run_inbound(settings: Settings, inbound_id: int, claim_replies: bool = False) -> Outcome:
+    """Process one message in its own transaction; an error is recorded on the row and re-raised.
+
+    With `claim_replies` the replies come back claimed, for the caller to send right after commit."""
     try:
-        with session_scope() as session:
-            return process_inbound(session, settings, inbound_id)
+        return in_transaction(lambda session: process_inbound(session, settings, inbound_id, claim_replies))
     except Exception as exc:
         with session_scope() as session:
-            failed = session.get(InboundEmail, inbound_id)
-            if failed is not None:
-                failed.attempts += 1
-                failed.last_error = error_summary(exc)
+            session.execute(
+                update(InboundEmail).where(InboundEmail.id == inbound_id)
+                .values(attempts=InboundEmail.attempts + 1, last_error=error_summary(exc))
+            )
         raise
 
 
-def process_inbound(session: Session, settings: Settings, inbound_id: int) -> Outcome:
+def process_inbound(session: Session, settings: Settings, inbound_id: int, claim_replies: bool = False) -> Outcome:
     """Run the pipeline for one inbound message. The caller commits."""
     inbound = _lock(session, inbound_id)
     if inbound is None:
@@ -60,69 +65,79 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int) -> Ou
     if inbound.status in InboundStatus.FINAL:
         return Outcome(inbound.status)
     if inbound.attempts >= MAX_ATTEMPTS:
-        return _finish(inbound, InboundStatus.QUARANTINED,
-                       f"processing failed {inbound.attempts} times: {inbound.last_error or 'worker lost'}")
+        reason = f"processing failed {inbound.attempts} times: {inbound.last_error or 'worker lost'}"
+        return _finish(session, inbound_id, InboundStatus.QUARANTINED, reason)
     if inbound.updated_at < utcnow() - timedelta(seconds=settings.sweep_after):
         # a retry after a crash (or an old backlog): count it on its own, so a crash counts too
-        inbound.attempts += 1
+        session.execute(update(InboundEmail).where(InboundEmail.id == inbound_id)
+                        .values(attempts=InboundEmail.attempts + 1))
         session.commit()
         inbound = _lock(session, inbound_id)
+    if inbound.already_taken_in:
+        return _finish(session, inbound_id, InboundStatus.DUPLICATE, "Message-ID already taken in")
     try:
         parsed = parse_email(inbound.raw, inbound.mail_from)
     except UnparseableEmail as exc:
-        return _finish(inbound, InboundStatus.QUARANTINED, str(exc))
+        return _finish(session, inbound_id, InboundStatus.QUARANTINED, str(exc))
     if parsed.machine:
-        return _finish(inbound, InboundStatus.MACHINE, parsed.machine)
+        return _finish(session, inbound_id, InboundStatus.MACHINE, parsed.machine)
     if parsed.sender in settings.accepted_addresses:
-        return _finish(inbound, InboundStatus.MACHINE, "sent from our own address (mail loop)")
+        return _finish(session, inbound_id, InboundStatus.MACHINE, "sent from our own address (mail loop)")
     try:
         safe_address(parsed.sender)
     except UnsafeHeaderValue:
-        return _finish(inbound, InboundStatus.QUARANTINED, "no usable sender address")
-    try:
-        question = take_in(session, inbound, parsed, settings.reference_prefix)
-    except DuplicateMessage:
-        return _finish(inbound, InboundStatus.DUPLICATE, "Message-ID already taken in")
+        return _finish(session, inbound_id, InboundStatus.QUARANTINED, "no usable sender address")
 
-    facts = enrich(session, question.text)
-    decision = decide(question.text, facts)
-    question.codes = [{"system": f.system, "code": f.code} for f in facts]
-    question.facts = {"codes": [f.as_dict() for f in facts]}
-    question.route = decision.route
-    question.route_reasons = list(decision.reasons)
-    consultation = question.consultation
-    consultation.status = ConsultationStatus.ANSWERED if decision.route == AUTO else ConsultationStatus.AWAITING_REVIEW
-    session.flush()
+    facts = enrich(session, parsed.text)
+    decision = decide(parsed.text, facts)
+    auto = decision.route == AUTO
+    findings = Findings(
+        codes=[{"system": f.system, "code": f.code} for f in facts],
+        facts={"codes": [f.as_dict() for f in facts]},
+        route=decision.route,
+        reasons=list(decision.reasons),
+        consultation_status=ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW,
+    )
+    taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix)
 
-    reference = format_reference(settings.reference_prefix, consultation.id)
-    subject = reply_subject(settings.reference_prefix, consultation.id, question.subject)
-    if decision.route == AUTO:
+    reference = format_reference(settings.reference_prefix, taken.consultation_id)
+    subject = reply_subject(settings.reference_prefix, taken.consultation_id, parsed.subject)
+    if auto:
         name, context = "answer", emails.answer(reference, subject, facts, settings.service_name)
     else:
         name = "acknowledgement"
         context = emails.acknowledgement(reference, subject, facts, settings.service_name, REVIEW_RESPONSE_HOURS)
-    outbound = queue_reply(
-        session, settings, name=name, context=context, consultation=consultation, question=question,
-        to_address=parsed.sender, parent=parsed.message_id,
+    reply = queue_reply(
+        session, settings, name=name, context=context, consultation_id=taken.consultation_id,
+        question_id=taken.question_id, to_address=parsed.sender, parent=parsed.message_id,
+        references=list(reversed(parsed.thread_ids)), claim=claim_replies,
     )
-    ledger.record(session, consultation.sender_id, ledger.QUESTION, f"question:{question.id}", consultation.id)
-    _finish(inbound, InboundStatus.PROCESSED, f"{decision.route}: {name}")
+    ledger.record(session, taken.sender_id, ledger.QUESTION, f"question:{taken.question_id}", taken.consultation_id)
+    _finish(session, inbound_id, InboundStatus.PROCESSED, f"{decision.route}: {name}")
     log.info(
         "inbound processed inbound=%d consultation=%d question=%d route=%s codes=%d outbound=%d",
-        inbound.id, consultation.id, question.id, decision.route, len(facts), outbound.id,
+        inbound_id, taken.consultation_id, taken.question_id, decision.route, len(facts), reply.outbound_id,
     )
-    return Outcome(InboundStatus.PROCESSED, (outbound.id,))
+    return Outcome(InboundStatus.PROCESSED, (reply,))
 
 
-def _lock(session: Session, inbound_id: int) -> InboundEmail | None:
-    return session.scalar(select(InboundEmail).where(InboundEmail.id == inbound_id).with_for_update())
+def _lock(session: Session, inbound_id: int):
+    return session.execute(
+        select(
+            InboundEmail.status, InboundEmail.attempts, InboundEmail.last_error, InboundEmail.updated_at,
+            InboundEmail.raw, InboundEmail.mail_from, InboundEmail.message_id_key,
+            exists().where(Question.message_id_key == InboundEmail.message_id_key).label("already_taken_in"),
+        ).where(InboundEmail.id == inbound_id).with_for_update(of=InboundEmail)
+    ).one_or_none()
 
 
-def _finish(inbound: InboundEmail, status: str, reason: str) -> Outcome:
-    inbound.status = status
-    inbound.status_reason = reason
+def _finish(session: Session, inbound_id: int, status: str, reason: str) -> Outcome:
+    session.execute(
+        update(InboundEmail).where(InboundEmail.id == inbound_id)
+        .values(status=status, status_reason=reason, updated_at=utcnow())
+    )
     if status != InboundStatus.PROCESSED:
-        log.info("inbound set aside inbound=%d status=%s", inbound.id, status)
+        log.info("inbound set aside inbound=%d status=%s", inbound_id, status)
     return Outcome(status)
 
 

@@ -4,20 +4,25 @@ processes (receiver, workers) can share one file without lost updates."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from typing import TypeVar
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consultant.settings import get_settings
 
+T = TypeVar("T")
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=3600)
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -78,6 +83,19 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
+def retry_on_disconnect(work: Callable[[], T]) -> T:
+    """Run `work` again once if it failed on a connection the server had dropped (a database restart).
+
+    Cheaper than pinging the server before every transaction: SQLAlchemy marks such errors and
+    empties the pool, so the second try gets a fresh connection."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return work()
+
+
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A unit of work: commits on success, rolls back on error, always closes."""
@@ -90,3 +108,13 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_transaction(work: Callable[[Session], T], url: str | None = None) -> T:
+    """`work(session)` as one committed unit of work, tried again once after a dropped connection."""
+
+    def attempt() -> T:
+        with session_scope(url) as session:
+            return work(session)
+
+    return retry_on_disconnect(attempt)

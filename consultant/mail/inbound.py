@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultant import jobs
-from consultant.db.models import InboundEmail
+from consultant.db.base import utcnow
+from consultant.db.models import InboundEmail, InboundStatus
+from consultant.db.upsert import insert_for
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
@@ -57,33 +58,34 @@ def store_raw(session: Session, raw: bytes, envelope: Envelope) -> Stored:
     digest = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
     key = message_id_key(message_id, digest)
-    existing = _find(session, key, digest)
-    if existing is not None:
-        return Stored(existing, created=False)
-    row = InboundEmail(
-        channel=envelope.channel,
-        peer=envelope.peer,
-        helo=envelope.helo,
-        mail_from=envelope.mail_from,
-        rcpt_to=list(envelope.rcpt_to),
-        message_id=message_id,
-        message_id_key=key,
-        sha256=digest,
-        size=len(raw),
-        raw=raw,
-    )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
+    now = utcnow()
+    inserted = session.execute(
+        insert_for(session)(InboundEmail)
+        .values(
+            channel=envelope.channel,
+            peer=envelope.peer,
+            helo=envelope.helo,
+            mail_from=envelope.mail_from,
+            rcpt_to=list(envelope.rcpt_to),
+            message_id=message_id,
+            message_id_key=key,
+            sha256=digest,
+            size=len(raw),
+            raw=raw,
+            status=InboundStatus.RECEIVED,
+            attempts=0,
+            received_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["message_id_key", "sha256"])
+        .returning(InboundEmail.id)
+    ).scalar_one_or_none()
+    if inserted is None:
         session.rollback()
-        found = _find(session, key, digest)
-        if found is None:
-            raise
-        return Stored(found, created=False)
-    jobs.defer(session, jobs.PROCESS_INBOUND, row.id)
+        return Stored(_find(session, key, digest), created=False)
+    jobs.defer(session, jobs.PROCESS_INBOUND, inserted)
     session.commit()
-    return Stored(row.id, created=True)
+    return Stored(inserted, created=True)
 
 
 def _find(session: Session, key: str, digest: str) -> int | None:

@@ -7,11 +7,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import Session
 
 from consultant.db.base import utcnow
-from consultant.db.models import Consultation, OutboundEmail, OutboundStatus
-from consultant.db.session import session_scope
+from consultant.db.models import OutboundEmail, OutboundStatus
+from consultant.db.session import in_transaction
 from consultant.mail.senders import MailSender, PermanentSendError, TemporarySendError
 from consultant.settings import Settings
 from consultant.usage import ledger
@@ -34,57 +35,66 @@ def claimable(now, lease_cutoff):
 
 
 def deliver(settings: Settings, outbound_id: int, sender: MailSender) -> Delivery:
+    """Claim the row (unless it is sent, failed, not due, or held by someone else) and send it."""
     claimed = _claim(settings, outbound_id)
     if claimed is None:
         return Delivery("skipped")
-    mail_from, rcpt_to, raw, attempts = claimed
+    return deliver_claimed(settings, outbound_id, *claimed, sender=sender)
+
+
+def deliver_claimed(
+    settings: Settings, outbound_id: int, mail_from: str, rcpt_to: list[str], raw: bytes, attempts: int,
+    *, sender: MailSender,
+) -> Delivery:
+    """Send a row this process has claimed, and record the outcome."""
     try:
         sender.send(mail_from, rcpt_to, raw)
     except TemporarySendError as exc:
         return _record_failure(settings, outbound_id, attempts, str(exc), permanent=False)
     except PermanentSendError as exc:
         return _record_failure(settings, outbound_id, attempts, str(exc), permanent=True)
-    with session_scope() as session:
-        consultation_id = session.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.id == outbound_id)
-            .values(status=OutboundStatus.SENT, sent_at=utcnow(), last_error=None)
-            .returning(OutboundEmail.consultation_id)
-        ).scalar_one()
-        sender_id = session.scalar(select(Consultation.sender_id).where(Consultation.id == consultation_id))
-        ledger.record(session, sender_id, ledger.REPLY, f"reply:{outbound_id}", consultation_id)
+    in_transaction(lambda session: _mark_sent(session, outbound_id))
     log.info("outbound sent outbound=%d size=%d attempts=%d", outbound_id, len(raw), attempts)
     return Delivery(OutboundStatus.SENT)
+
+
+def _mark_sent(session: Session, outbound_id: int) -> None:
+    consultation_id = session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == outbound_id)
+        .values(status=OutboundStatus.SENT, sent_at=utcnow(), last_error=None)
+        .returning(OutboundEmail.consultation_id)
+    ).scalar_one()
+    ledger.record_for_consultation(session, consultation_id, ledger.REPLY, f"reply:{outbound_id}")
 
 
 def _claim(settings: Settings, outbound_id: int) -> tuple[str, list[str], bytes, int] | None:
     """Mark the row as being sent by us, unless it is sent, failed, or someone else holds it."""
     now = utcnow()
-    with session_scope() as session:
-        row = session.execute(
+
+    def claim(session: Session):
+        return session.execute(
             update(OutboundEmail)
             .where(OutboundEmail.id == outbound_id, claimable(now, now - timedelta(seconds=settings.sweep_after)))
             .values(status=OutboundStatus.SENDING, claimed_at=now, attempts=OutboundEmail.attempts + 1)
             .returning(OutboundEmail.mail_from, OutboundEmail.rcpt_to, OutboundEmail.raw, OutboundEmail.attempts)
         ).one_or_none()
-        if row is None:
-            return None
-        return row.mail_from, list(row.rcpt_to), row.raw, row.attempts
+
+    row = in_transaction(claim)
+    return None if row is None else (row.mail_from, list(row.rcpt_to), row.raw, row.attempts)
 
 
 def _record_failure(settings: Settings, outbound_id: int, attempts: int, error: str, permanent: bool) -> Delivery:
     delays = settings.send_retry_delays
     give_up = permanent or attempts > len(delays)
-    with session_scope() as session:
-        row = session.get(OutboundEmail, outbound_id)
-        row.last_error = error
-        if give_up:
-            row.status = OutboundStatus.FAILED
-            row.next_attempt_at = None
-        else:
-            delay = delays[attempts - 1]
-            row.status = OutboundStatus.RETRY
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    if give_up:
+        values = {"status": OutboundStatus.FAILED, "next_attempt_at": None}
+    else:
+        values = {"status": OutboundStatus.RETRY,
+                  "next_attempt_at": utcnow() + timedelta(seconds=delays[attempts - 1])}
+    in_transaction(lambda session: session.execute(
+        update(OutboundEmail).where(OutboundEmail.id == outbound_id).values(last_error=error, **values)
+    ))
     log.warning("outbound not sent outbound=%d attempts=%d final=%s error=%s", outbound_id, attempts, give_up, error)
     if give_up:
         return Delivery(OutboundStatus.FAILED)

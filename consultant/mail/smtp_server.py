@@ -11,7 +11,7 @@ from email.utils import parseaddr
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
 
-from consultant.db.session import session_scope
+from consultant.db.session import in_transaction
 from consultant.mail.inbound import Envelope, store_raw
 from consultant.settings import Settings
 
@@ -52,8 +52,7 @@ class ConsultantHandler:
 
     @staticmethod
     def _store(raw: bytes, envelope: Envelope):
-        with session_scope() as session:
-            return store_raw(session, raw, envelope)
+        return in_transaction(lambda session: store_raw(session, raw, envelope))
 
 
 def _peer(session: SmtpSession) -> str | None:

@@ -5,42 +5,49 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from consultant.db.base import utcnow
-from consultant.db.models import Sender, UsageEvent
+from consultant.db.base import UTCDateTime, utcnow
+from consultant.db.models import Consultation, Sender, UsageEvent
+from consultant.db.upsert import insert_for
 
 QUESTION = "question"
 REPLY = "reply"
 
 
-def sender_for(session: Session, address: str, display_name: str = "") -> Sender:
-    sender = session.scalar(select(Sender).where(Sender.address == address))
+def sender_for(session: Session, address: str, display_name: str = "") -> int:
+    """The sender's id, created on first contact; marks them seen now. One statement, safe under concurrency."""
     now = utcnow()
-    if sender is None:
-        sender = Sender(address=address, display_name=display_name or None, first_seen=now, last_seen=now)
-        session.add(sender)
-        session.flush()
-    else:
-        sender.last_seen = now
-        if display_name and not sender.display_name:
-            sender.display_name = display_name
-    return sender
+    insert = insert_for(session)(Sender).values(
+        address=address, display_name=display_name or None, first_seen=now, last_seen=now
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[Sender.address],
+        set_={"last_seen": now, "display_name": func.coalesce(Sender.display_name, insert.excluded.display_name)},
+    ).returning(Sender.id)
+    return session.execute(statement).scalar_one()
 
 
 def record(session: Session, sender_id: int, kind: str, ref_key: str, consultation_id: int | None = None) -> bool:
     """Append an event unless one with this ref key exists (also under concurrency). Returns whether it was added."""
     values = {"sender_id": sender_id, "kind": kind, "ref_key": ref_key, "consultation_id": consultation_id,
               "at": utcnow()}
-    statement = _insert_for(session)(UsageEvent).values(values).on_conflict_do_nothing(index_elements=["ref_key"])
+    statement = insert_for(session)(UsageEvent).values(values).on_conflict_do_nothing(index_elements=["ref_key"])
     return session.execute(statement).rowcount == 1
 
 
-def _insert_for(session: Session):
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def record_for_consultation(session: Session, consultation_id: int, kind: str, ref_key: str) -> bool:
+    """Like record(), charged to whoever asked in that consultation (one statement)."""
+    asker = select(
+        Consultation.sender_id, literal(kind), literal(ref_key), Consultation.id, literal(utcnow(), UTCDateTime)
+    ).where(Consultation.id == consultation_id)
+    statement = (
+        insert_for(session)(UsageEvent)
+        .from_select(["sender_id", "kind", "ref_key", "consultation_id", "at"], asker)
+        .on_conflict_do_nothing(index_elements=["ref_key"])
+    )
+    return session.execute(statement).rowcount == 1
 
 
 @dataclass(frozen=True)
