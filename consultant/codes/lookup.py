@@ -18,6 +18,7 @@ class Status:
     HEADER = "header"
     INVALID = "invalid"
     LICENSED_TEXT_MISSING = "licensed-text-missing"
+    CODE_SET_NOT_LOADED = "code-set-not-loaded"
     DESCRIBABLE = frozenset({BILLABLE, HEADER})
 
 
@@ -53,8 +54,7 @@ def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
     for system, code in keys:
         row = found.get((system, code))
         if row is None:
-            status = Status.LICENSED_TEXT_MISSING if _unlicensed(session, system) else Status.INVALID
-            facts.append(CodeFact(system, code, status))
+            facts.append(CodeFact(system, code, _missing_status(session, system)))
         elif row.kind not in (Status.BILLABLE, Status.HEADER):
             facts.append(CodeFact(system, code, Status.HEADER, row.descriptor, row.source, row.version))
         else:
@@ -62,9 +62,9 @@ def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
     return facts
 
 
-def _unlicensed(session: Session, system: str) -> bool:
-    """CPT text comes only from a licensee's file: without one, a CPT-shaped code cannot be judged;
-    with one loaded, a code missing from it is invalid like any other."""
-    if system != "cpt":
-        return False
-    return session.scalar(select(CatalogCode.id).where(CatalogCode.system == "cpt").limit(1)) is None
+def _missing_status(session: Session, system: str) -> str:
+    """A code absent from a loaded code set is invalid. With the set not loaded at all it cannot be
+    judged: CPT text comes only from a licensee's file; the CMS files are imported by the operator."""
+    if session.scalar(select(CatalogCode.id).where(CatalogCode.system == system).limit(1)) is not None:
+        return Status.INVALID
+    return Status.LICENSED_TEXT_MISSING if system == "cpt" else Status.CODE_SET_NOT_LOADED

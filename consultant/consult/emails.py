@@ -46,4 +46,5 @@ def _code(fact: CodeFact) -> dict:
         "header": fact.status == Status.HEADER,
         "licensed_text_missing": fact.status == Status.LICENSED_TEXT_MISSING,
         "invalid": fact.status == Status.INVALID,
+        "set_not_loaded": fact.status == Status.CODE_SET_NOT_LOADED,
     }

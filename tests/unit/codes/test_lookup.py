@@ -45,10 +45,18 @@ class TestDescribe:
         assert (known.status, known.descriptor, known.version) == (Status.BILLABLE, "(licensee text)", "CPT test")
         assert unknown.status == Status.INVALID
 
-    def test_hcpcs_code_not_loaded_is_invalid(self, app):
+    def test_hcpcs_code_with_no_hcpcs_file_imported_cannot_be_judged(self, app):
         [fact] = _describe(("hcpcs", "J1100"))
-        assert fact.status == Status.INVALID
+        assert fact.status == Status.CODE_SET_NOT_LOADED
         assert fact.descriptor is None
+
+    def test_hcpcs_code_missing_from_an_imported_file_is_invalid(self, app):
+        with session_scope() as session:
+            session.add(CatalogCode(system="hcpcs", code="J1100", descriptor="Injection, dexamethasone sodium phosphate, 1 mg",
+                                    kind="billable", source="CMS HCPCS test", version="HCPCS test"))
+        known, unknown = _describe(("hcpcs", "J1100"), ("hcpcs", "J9999"))
+        assert known.status == Status.BILLABLE
+        assert unknown.status == Status.INVALID
 
     def test_facts_keep_the_order_of_the_mentions(self, app):
         facts = _describe(("cpt", "99213"), ("icd10cm", "K76.99"), ("icd10cm", "K76.0"), ("icd10cm", "I10"))

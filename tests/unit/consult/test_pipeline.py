@@ -187,3 +187,16 @@ class TestRunInbound:
         run_inbound(app, inbound_id)
         with session_scope() as session:
             assert session.get(InboundEmail, inbound_id).attempts == 0
+
+
+class TestReplyWording:
+    def test_hcpcs_without_imported_file_is_not_called_a_typo(self, app):
+        outcome = process(app, receive(question_email("What is J1100?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert "the HCPCS Level II file has not been imported" in text
+        assert "typing error" not in text
+
+    def test_invalid_icd_code_is_called_out(self, app):
+        outcome = process(app, receive(question_email("Is K76.99 a real code?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert "K76.99 (ICD-10-CM): not found in ICD-10-CM" in text
