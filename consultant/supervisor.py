@@ -34,9 +34,11 @@ class Child:
         return None if self.process is None else self.process.poll()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the child itself (Celery then shuts its pool down warmly); the whole group
+        is killed only if that takes longer than `timeout`."""
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.terminate()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -71,6 +73,9 @@ class Supervisor:
                 self._restart_exited()
                 time.sleep(0.2)
         finally:
+            for child in self.children:
+                if child.process is not None and child.process.poll() is None:
+                    child.process.terminate()
             for child in reversed(self.children):
                 child.stop()
         return 0
