@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.codes.mentions import Mention
-from consultant.db.models import CatalogCode
+from consultant.codes.models import CatalogCode
 
 SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "cpt": "CPT", "hcpcs": "HCPCS Level II", "pcs": "ICD-10-PCS"}
 

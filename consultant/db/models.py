@@ -154,19 +154,3 @@ class UsageEvent(Base):
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
     ref_key: Mapped[str] = mapped_column(String(100), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class CatalogCode(Base):
-    """One code of a code set, with where its text came from."""
-
-    __tablename__ = "catalog_code"
-    __table_args__ = (UniqueConstraint("system", "code", name="uq_catalog_code_system_code"),)
-
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    system: Mapped[str] = mapped_column(String(16))
-    code: Mapped[str] = mapped_column(String(16))
-    descriptor: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))
-    parent: Mapped[str | None] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(200))
-    version: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,27 @@
+"""One importer per public file format. Each module has `load(session, path, version=None) -> ImportReport`
+and raises ImportFormatError (line number and reason) before writing anything."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from consultant.codes.importers.base import ImportFormatError, ImportReport
+
+IMPORTERS = {
+    "icd10pcs": "consultant.codes.importers.icd10pcs",
+    "hcpcs": "consultant.codes.importers.hcpcs",
+    "cpt": "consultant.codes.importers.cpt",
+    "ncci-ptp": "consultant.codes.importers.ncci",
+    "mue": "consultant.codes.importers.mue",
+}
+
+__all__ = ["IMPORTERS", "ImportFormatError", "ImportReport", "import_file"]
+
+
+def import_file(session: Session, kind: str, path: Path, version: str | None = None) -> ImportReport:
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(IMPORTERS)}")
+    return import_module(IMPORTERS[kind]).load(session, path, version=version)

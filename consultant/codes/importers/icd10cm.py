@@ -13,7 +13,7 @@ from importlib import metadata
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from consultant.db.models import CatalogCode
+from consultant.codes.models import CatalogCode
 
 log = logging.getLogger(__name__)
 

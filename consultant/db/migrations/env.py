@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from consultant.db import models  # noqa: F401  (registers the tables)
+from consultant.codes import models as _codes  # noqa: F401  (registers the tables)
+from consultant.db import models  # noqa: F401
 from consultant.db.base import Base
 from consultant.db.session import get_engine
 

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from consultant.codes.importers import icd10cm
-from consultant.db.models import CatalogCode
+from consultant.codes.models import CatalogCode
 from consultant.db.session import session_scope
 
 

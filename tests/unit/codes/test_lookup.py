@@ -1,6 +1,6 @@
 from consultant.codes.lookup import CodeFact, Status, describe
 from consultant.codes.mentions import Mention, find_mentions
-from consultant.db.models import CatalogCode
+from consultant.codes.models import CatalogCode
 from consultant.db.session import session_scope
 
 
