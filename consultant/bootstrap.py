@@ -17,6 +17,17 @@ def prepare(settings: Settings, load_codes: bool = True) -> None:
     upgrade(settings.resolved_database_url)
     if load_codes:
         with session_scope() as session:
-            if icd10cm.loaded_count(session) == 0:
-                log.info("first run: loading ICD-10-CM into the catalog")
-                icd10cm.load(session)
+            empty = icd10cm.loaded_count(session) == 0
+        if empty:
+            log.info("first run: loading ICD-10-CM into the catalog")
+            load_catalog()
+
+
+def load_catalog() -> str:
+    """ICD-10-CM from the package, and the search index over it."""
+    from consultant.codes.search import rebuild_index
+
+    with session_scope() as session:
+        loaded = icd10cm.load(session)
+        indexed = rebuild_index(session)
+    return f"ICD-10-CM: {loaded} codes; {indexed} codes searchable"

@@ -10,11 +10,28 @@ import time
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import click
 
+from consultant.db.session import session_scope
 from consultant.logging_setup import configure_logging
 from consultant.settings import get_settings
+
+
+def schema_ready(create: bool = False) -> None:
+    """Commands that write bring the schema up to date; commands that read say what to run."""
+    from consultant.db.migrate import is_current, upgrade
+
+    settings = get_settings()
+    if create:
+        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.resolved_database_url)
+    elif not is_current():
+        raise click.ClickException(
+            f"the database at {settings.resolved_database_url} has no current schema: run `consultant db upgrade` "
+            "(or `consultant run`) first"
+        )
 
 
 @click.group()
@@ -100,9 +117,9 @@ def ask(from_address: str, subject: str, timeout: float, question: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def usage(as_json: bool) -> None:
     """Per-sender usage: questions, replies, first and last seen."""
-    from consultant.db.session import session_scope
     from consultant.usage.ledger import usage_by_sender
 
+    schema_ready()
     with session_scope() as session:
         rows = usage_by_sender(session)
     if as_json:
@@ -128,17 +145,88 @@ def codes() -> None:
 @codes.command("load")
 @click.option("--if-empty", is_flag=True, help="Only load when no ICD-10-CM codes are present.")
 def codes_load(if_empty: bool) -> None:
-    """Load ICD-10-CM 2026 from the packaged CMS tabular data."""
+    """Load ICD-10-CM 2026 (codes and notes) from the packaged CMS data, and the starter lay texts."""
+    from consultant.bootstrap import load_catalog
     from consultant.codes.importers import icd10cm
-    from consultant.db.session import session_scope
 
+    schema_ready(create=True)
     started = time.monotonic()
     with session_scope() as session:
         if if_empty and icd10cm.loaded_count(session):
             click.echo("ICD-10-CM already loaded")
             return
-        total = icd10cm.load(session)
-    click.echo(f"loaded {total} ICD-10-CM codes in {time.monotonic() - started:.1f}s")
+    click.echo(load_catalog())
+    click.echo(f"done in {time.monotonic() - started:.1f}s")
+
+
+@codes.command("import")
+@click.argument("kind", type=click.Choice(["icd10pcs", "hcpcs", "cpt", "ncci-ptp", "mue"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", default=None, help="Release name, e.g. 'NCCI PTP v32.1' (default: from the file).")
+@click.option("--json", "as_json", is_flag=True)
+def codes_import(kind: str, path: Path, version: str | None, as_json: bool) -> None:
+    """Import a code file: the CMS ICD-10-PCS order file, HCPCS ANWEB, NCCI PTP, MUE, or a licensee's CPT file.
+
+    A malformed file is rejected with its line number and reason, and nothing changes."""
+    from consultant.codes.importers import ImportFormatError, import_file
+
+    schema_ready(create=True)
+    try:
+        with session_scope() as session:
+            report = import_file(session, kind, path, version=version)
+    except ImportFormatError as exc:
+        raise click.ClickException(f"not imported: {exc}")
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
+
+
+@codes.command("show")
+@click.argument("code")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date of service.")
+@click.option("--system", type=click.Choice(["icd10cm", "pcs", "hcpcs", "cpt", "modifier"]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
+    """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources."""
+    from consultant.codes.show import code_detail, format_detail
+
+    schema_ready()
+    with session_scope() as session:
+        detail = code_detail(session, code, system=system, on=on.date() if on else None)
+    click.echo(json.dumps(detail.as_dict(), indent=2, default=str) if as_json else format_detail(detail))
+
+
+@codes.command("check")
+@click.argument("codes_given", nargs=-1, required=True, metavar="CODE CODE [...]")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date of service.")
+@click.option("--json", "as_json", is_flag=True)
+def codes_check(codes_given: tuple[str, ...], on, as_json: bool) -> None:
+    """Every conflict among CODEs: Excludes1/Excludes2, NCCI PTP edits, MUE per code."""
+    from consultant.codes.check import check_codes, format_check
+
+    schema_ready()
+    with session_scope() as session:
+        result = check_codes(session, list(codes_given), on=on.date() if on else None)
+    click.echo(json.dumps(result.as_dict(), indent=2, default=str) if as_json else format_check(result))
+
+
+@codes.command("search")
+@click.argument("query")
+@click.option("--system", type=click.Choice(["icd10cm", "pcs", "hcpcs", "cpt", "modifier"]), default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=10)
+@click.option("--json", "as_json", is_flag=True)
+def codes_search(query: str, system: str | None, limit: int, as_json: bool) -> None:
+    """Ranked full-text search over descriptors, inclusion terms and lay descriptions."""
+    from consultant.codes.search import search
+
+    schema_ready()
+    with session_scope() as session:
+        hits = search(session, query, system=system, limit=limit)
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in hits], indent=2))
+        return
+    if not hits:
+        click.echo("no match")
+    for hit in hits:
+        click.echo(f"{hit.code:<9} {hit.system:<8} {hit.descriptor}")
 
 
 @main.group()
@@ -161,7 +249,6 @@ def db_upgrade() -> None:
 def sweep() -> None:
     """Wake the queue for every message or reply stuck in a non-final state (the beat does this too)."""
     from consultant import jobs
-    from consultant.db.session import session_scope
     from consultant.sweeper import find_stuck
 
     with session_scope() as session:

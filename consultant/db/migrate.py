@@ -11,6 +11,14 @@ from consultant.settings import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+# tables the migrations create with dialect-specific DDL, outside the SQLAlchemy models
+UNMODELLED_TABLES = ("catalog_search",)
+
+
+def is_modelled(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic include_name hook: skip the search index (and FTS5's shadow tables)."""
+    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLES))
+
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
@@ -25,3 +33,15 @@ def upgrade(url: str | None = None) -> None:
 
 def revision(message: str, url: str | None = None) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def is_current(url: str | None = None) -> bool:
+    """Whether the database's schema is at the newest revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from consultant.db.session import get_engine
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    with get_engine(url).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

@@ -21,7 +21,17 @@ IMPORTERS = {
 __all__ = ["IMPORTERS", "ImportFormatError", "ImportReport", "import_file"]
 
 
+# the code sets whose text is searchable, per import kind
+SEARCH_SYSTEMS = {"icd10pcs": ("pcs",), "hcpcs": ("hcpcs", "modifier"), "cpt": ("cpt", "modifier")}
+
+
 def import_file(session: Session, kind: str, path: Path, version: str | None = None) -> ImportReport:
+    """Import one file and refresh the search index for what it changed."""
+    from consultant.codes.search import rebuild_index
+
     if kind not in IMPORTERS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(IMPORTERS)}")
-    return import_module(IMPORTERS[kind]).load(session, path, version=version)
+    report = import_module(IMPORTERS[kind]).load(session, path, version=version)
+    if kind in SEARCH_SYSTEMS:
+        rebuild_index(session, SEARCH_SYSTEMS[kind])
+    return report

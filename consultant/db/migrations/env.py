@@ -5,6 +5,7 @@ from alembic import context
 from consultant.codes import models as _codes  # noqa: F401  (registers the tables)
 from consultant.db import models  # noqa: F401
 from consultant.db.base import Base
+from consultant.db.migrate import is_modelled
 from consultant.db.session import get_engine
 
 
@@ -24,6 +25,7 @@ def _run(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

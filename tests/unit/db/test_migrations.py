@@ -3,13 +3,13 @@ from alembic.migration import MigrationContext
 
 from consultant.codes import models as _catalog  # noqa: F401  (registers the catalog tables)
 from consultant.db.base import Base
-from consultant.db.migrate import upgrade
+from consultant.db.migrate import is_modelled, upgrade
 from consultant.db.session import get_engine
 
 
 def schema_drift(url: str) -> list:
     with get_engine(url).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": is_modelled})
         return compare_metadata(context, Base.metadata)
 
 

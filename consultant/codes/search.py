@@ -1,0 +1,130 @@
+"""Ranked full-text search over the catalog: descriptors, inclusion terms and staff lay text.
+
+SQLite: an FTS5 table with Porter stemming, ranked by bm25. PostgreSQL: a generated tsvector with
+a GIN index, ranked by ts_rank_cd. Every word must match; when that finds too little, any word may."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import column, delete, func, select, table, text
+from sqlalchemy.orm import Session
+
+from consultant.codes.models import CatalogCode, CodeNote, LayDescription
+
+SEARCHABLE_KINDS = ("billable", "header", "modifier")
+_WORD = re.compile(r"[a-z0-9]+")
+_CODE_QUERY = re.compile(r"^[A-Z0-9]{1,3}[0-9A-Z.]{0,5}$")
+_STOPWORDS = frozenset("a an and the of or for to in on with by at as is are be code codes what which".split())
+
+catalog_search = table("catalog_search", column("system"), column("code"), column("kind"), column("body"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    system: str
+    code: str
+    descriptor: str
+    kind: str
+    score: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def rebuild_index(session: Session, systems: Iterable[str] | None = None) -> int:
+    """Rewrite the search rows of `systems` (all when None) from the catalog. Returns rows written."""
+    wanted = list(systems) if systems is not None else None
+    codes = select(CatalogCode.system, CatalogCode.code, CatalogCode.kind, CatalogCode.descriptor,
+                   CatalogCode.short_descriptor).where(CatalogCode.kind.in_(SEARCHABLE_KINDS))
+    notes = select(CodeNote.system, CodeNote.code, CodeNote.text).where(CodeNote.kind == "inclusion_term")
+    lay = select(LayDescription.system, LayDescription.code, LayDescription.text)
+    purge = delete(catalog_search)
+    if wanted is not None:
+        codes, notes, lay = (q.where(m.system.in_(wanted)) for q, m in
+                             ((codes, CatalogCode), (notes, CodeNote), (lay, LayDescription)))
+        purge = purge.where(catalog_search.c.system.in_(wanted))
+    extra: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in session.execute(notes):
+        extra[(row.system, row.code)].append(row.text)
+    for row in session.execute(lay):
+        extra[(row.system, row.code)].append(row.text)
+    session.execute(purge)
+    batch: list[dict] = []
+    written = 0
+    for row in session.execute(codes):
+        parts = [row.descriptor, row.short_descriptor or "", *extra.get((row.system, row.code), ())]
+        batch.append({"system": row.system, "code": row.code, "kind": row.kind, "body": " \n".join(p for p in parts if p)})
+        if len(batch) == 5000:
+            written += _insert(session, batch)
+            batch = []
+    return written + (_insert(session, batch) if batch else 0)
+
+
+def _insert(session: Session, rows: list[dict]) -> int:
+    session.execute(catalog_search.insert(), rows)
+    return len(rows)
+
+
+def search(session: Session, query: str, system: str | None = None, limit: int = 10) -> list[SearchHit]:
+    """The best `limit` codes for `query`; a code-shaped query also lists the codes it starts."""
+    limit = max(1, min(limit, 200))
+    hits = _by_code(session, query, system, limit)
+    words = [w for w in _WORD.findall(query.lower()) if w not in _STOPWORDS] or _WORD.findall(query.lower())
+    if words and len(hits) < limit:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        ranked = _postgres if postgres else _sqlite
+        seen = {(h.system, h.code) for h in hits}
+        for every_word in (True, False):
+            for hit in ranked(session, words, every_word, system, limit):
+                if (hit.system, hit.code) not in seen and len(hits) < limit:
+                    seen.add((hit.system, hit.code))
+                    hits.append(hit)
+            if len(hits) >= limit or len(words) == 1:
+                break
+    return hits
+
+
+def _by_code(session: Session, query: str, system: str | None, limit: int) -> list[SearchHit]:
+    candidate = query.strip().upper()
+    if not _CODE_QUERY.match(candidate) or not any(c.isdigit() for c in candidate):
+        return []
+    statement = (
+        select(CatalogCode.system, CatalogCode.code, CatalogCode.descriptor, CatalogCode.kind)
+        .where(CatalogCode.code >= candidate, CatalogCode.code < candidate + "\x7f",
+               CatalogCode.kind.in_(SEARCHABLE_KINDS))
+        .order_by(func.length(CatalogCode.code), CatalogCode.code)
+        .limit(limit)
+    )
+    if system:
+        statement = statement.where(CatalogCode.system == system)
+    return [SearchHit(r.system, r.code, r.descriptor, r.kind, 0.0) for r in session.execute(statement)]
+
+
+def _sqlite(session: Session, words: list[str], every_word: bool, system: str | None, limit: int) -> list[SearchHit]:
+    match = (" AND " if every_word else " OR ").join(f'"{w}"' for w in words)
+    # rank and cut inside FTS5 first, then fetch descriptors for the few survivors
+    sql = (
+        "WITH top AS (SELECT system, code, kind, rank FROM catalog_search WHERE catalog_search MATCH :match"
+        + (" AND system = :system" if system else "") + " ORDER BY rank LIMIT :limit)"
+        " SELECT top.system, top.code, top.kind, c.descriptor, top.rank AS score FROM top"
+        " JOIN catalog_code c ON c.system = top.system AND c.code = top.code ORDER BY top.rank"
+    )
+    rows = session.execute(text(sql), {"match": match, "system": system, "limit": limit})
+    return [SearchHit(r.system, r.code, r.descriptor, r.kind, -float(r.score)) for r in rows]
+
+
+def _postgres(session: Session, words: list[str], every_word: bool, system: str | None, limit: int) -> list[SearchHit]:
+    terms = (" & " if every_word else " | ").join(words)
+    sql = (
+        "WITH top AS (SELECT s.system, s.code, s.kind, ts_rank_cd(s.document, q) AS score"
+        " FROM catalog_search s, to_tsquery('english', :terms) q WHERE s.document @@ q"
+        + (" AND s.system = :system" if system else "") + " ORDER BY score DESC, s.code LIMIT :limit)"
+        " SELECT top.system, top.code, top.kind, c.descriptor, top.score FROM top"
+        " JOIN catalog_code c ON c.system = top.system AND c.code = top.code ORDER BY top.score DESC, top.code"
+    )
+    rows = session.execute(text(sql), {"terms": terms, "system": system, "limit": limit})
+    return [SearchHit(r.system, r.code, r.descriptor, r.kind, float(r.score)) for r in rows]
