@@ -106,5 +106,6 @@ def _send_deferred(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_deferred(session: Session, _previous_transaction) -> None:
-    session.info.pop("deferred_jobs", None)
+def _drop_deferred(session: Session, rolled_back) -> None:
+    if rolled_back.parent is None:  # a savepoint rolled back inside the transaction keeps its jobs
+        session.info.pop("deferred_jobs", None)
