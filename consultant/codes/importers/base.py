@@ -74,9 +74,13 @@ def new_release(session: Session, system: str, source: str, version: str) -> Cat
 
 
 def sync_codes(
-    session: Session, system: str, rows: Iterable[CodeRow], *, source: str, version: str, remove_missing: bool = True
+    session: Session, system: str, rows: Iterable[CodeRow], *, source: str, version: str, remove_missing: bool = True,
+    owned: dict | None = None,
 ) -> ImportReport:
-    """Make the catalog's `system` rows equal to `rows`, in place, recording every change."""
+    """Make the catalog's `system` rows equal to `rows`, in place, recording every change.
+
+    `owned` narrows removal to the rows whose attributes include those items: several files share the
+    "modifier" system ({"set": "hcpcs"}, {"set": "cpt"}) and one must not remove the other's rows."""
     release = new_release(session, system, source, version)
     incoming = {row.code: row for row in rows}
     current = {r.code: r for r in session.execute(
@@ -85,6 +89,7 @@ def sync_codes(
     )}
     changes: list[dict] = []
     new_rows: list[dict] = []
+    updates: list[dict] = []
     for code, row in incoming.items():
         values = {f: getattr(row, f) for f in TRACKED_FIELDS}
         old = current.get(code)
@@ -94,13 +99,15 @@ def sync_codes(
             changes.append(_change(release.id, system, code, "added"))
             continue
         moved = [f for f in TRACKED_FIELDS if getattr(old, f) != values[f]]
-        session.execute(update(CatalogCode).where(CatalogCode.id == old.id)
-                        .values(source=source, version=version, release_id=release.id, **values))
+        updates.append({"id": old.id, "source": source, "version": version, "release_id": release.id, **values})
         changes += [_change(release.id, system, code, "changed", f, getattr(old, f), values[f]) for f in moved]
-    removed = [code for code in current if code not in incoming] if remove_missing else []
+    removed = [code for code, old in current.items()
+               if code not in incoming and _owns(old.attributes, owned)] if remove_missing else []
     if removed:
         session.execute(delete(CatalogCode).where(CatalogCode.system == system, CatalogCode.code.in_(removed)))
         changes += [_change(release.id, system, code, "removed") for code in removed]
+    for start in range(0, len(updates), 5000):  # executemany by primary key: one statement, not one per row
+        session.execute(update(CatalogCode), updates[start:start + 5000])
     for start in range(0, len(new_rows), 5000):
         session.execute(insert(CatalogCode), new_rows[start:start + 5000])
     for start in range(0, len(changes), 5000):
@@ -108,6 +115,10 @@ def sync_codes(
     changed_codes = len({c["code"] for c in changes if c["change"] == "changed"})
     release.added, release.changed, release.removed = len(new_rows), changed_codes, len(removed)
     return ImportReport(system, source, version, release.id, len(new_rows), changed_codes, len(removed), len(incoming))
+
+
+def _owns(attributes: dict | None, owned: dict | None) -> bool:
+    return not owned or all((attributes or {}).get(k) == v for k, v in owned.items())
 
 
 def _change(release_id: int, system: str, code: str, change: str, field_name: str | None = None,
