@@ -1,10 +1,12 @@
-"""Make a database ready to serve: schema at head, the packaged ICD-10-CM catalog loaded."""
+"""Make a database ready to serve: schema at head, the packaged catalog loaded and searchable."""
 
 from __future__ import annotations
 
 import logging
 
+from consultant.codes import lay
 from consultant.codes.importers import icd10cm
+from consultant.codes.search import rebuild_index
 from consultant.db.migrate import upgrade
 from consultant.db.session import session_scope
 from consultant.settings import Settings
@@ -24,10 +26,11 @@ def prepare(settings: Settings, load_codes: bool = True) -> None:
 
 
 def load_catalog() -> str:
-    """ICD-10-CM from the package, and the search index over it."""
-    from consultant.codes.search import rebuild_index
-
+    """ICD-10-CM (codes and notes) from the package, the starter lay descriptions, the search index."""
     with session_scope() as session:
-        loaded = icd10cm.load(session)
-        indexed = rebuild_index(session)
-    return f"ICD-10-CM: {loaded} codes; {indexed} codes searchable"
+        report = icd10cm.load_report(session)
+        lay_count = lay.load_starter_set(session)
+        indexed = rebuild_index(session, ["icd10cm", "cpt", "hcpcs", "pcs"])
+    summary = f"{report.summary()}; {lay_count} starter lay descriptions; {indexed} codes searchable"
+    log.info("catalog loaded: %s", summary)
+    return summary

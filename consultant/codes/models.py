@@ -13,6 +13,11 @@ from consultant.db.base import Base, UTCDateTime, utcnow
 from consultant.db.models import ID
 
 
+# codes compare byte-wise everywhere, so that prefix ranges ("K76" <= code < "K76\x7f") find
+# the children of a code on PostgreSQL whatever the database's collation
+CODE_TYPE = String(16).with_variant(String(16, collation="C"), "postgresql")
+
+
 class CatalogRelease(Base):
     """One imported file: which code set, which file, which version, what changed."""
 
@@ -39,7 +44,7 @@ class CatalogCode(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     system: Mapped[str] = mapped_column(String(16))
-    code: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(CODE_TYPE)
     descriptor: Mapped[str] = mapped_column(Text)
     short_descriptor: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))  # billable, header, chapter, block, modifier

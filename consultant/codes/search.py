@@ -20,7 +20,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _CODE_QUERY = re.compile(r"^[A-Z0-9]{1,3}[0-9A-Z.]{0,5}$")
 _STOPWORDS = frozenset("a an and the of or for to in on with by at as is are be code codes what which".split())
 
-catalog_search = table("catalog_search", column("system"), column("code"), column("kind"), column("body"))
+catalog_search = table("catalog_search", column("system"), column("code"), column("kind"), column("descriptor"),
+                       column("extra"))
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def rebuild_index(session: Session, systems: Iterable[str] | None = None) -> int
     batch: list[dict] = []
     written = 0
     for row in session.execute(codes):
-        parts = [row.descriptor, row.short_descriptor or "", *extra.get((row.system, row.code), ())]
-        batch.append({"system": row.system, "code": row.code, "kind": row.kind, "body": " \n".join(p for p in parts if p)})
+        more = [row.short_descriptor or "", *extra.get((row.system, row.code), ())]
+        batch.append({"system": row.system, "code": row.code, "kind": row.kind, "descriptor": row.descriptor,
+                      "extra": " \n".join(p for p in more if p)})
         if len(batch) == 5000:
             written += _insert(session, batch)
             batch = []
@@ -106,25 +108,52 @@ def _by_code(session: Session, query: str, system: str | None, limit: int) -> li
 
 def _sqlite(session: Session, words: list[str], every_word: bool, system: str | None, limit: int) -> list[SearchHit]:
     match = (" AND " if every_word else " OR ").join(f'"{w}"' for w in words)
-    # rank and cut inside FTS5 first, then fetch descriptors for the few survivors
+    # rank and cut inside FTS5 first, then fetch the few survivors' text
     sql = (
-        "WITH top AS (SELECT system, code, kind, rank FROM catalog_search WHERE catalog_search MATCH :match"
-        + (" AND system = :system" if system else "") + " ORDER BY rank LIMIT :limit)"
-        " SELECT top.system, top.code, top.kind, c.descriptor, top.rank AS score FROM top"
-        " JOIN catalog_code c ON c.system = top.system AND c.code = top.code ORDER BY top.rank"
+        "WITH top AS (SELECT system, code, kind, descriptor, extra, rank FROM catalog_search"
+        " WHERE catalog_search MATCH :match" + (" AND system = :system" if system else "")
+        + " ORDER BY rank LIMIT :limit) SELECT * FROM top ORDER BY rank"
     )
-    rows = session.execute(text(sql), {"match": match, "system": system, "limit": limit})
-    return [SearchHit(r.system, r.code, r.descriptor, r.kind, -float(r.score)) for r in rows]
+    rows = session.execute(text(sql), {"match": match, "system": system, "limit": _pool(limit)})
+    return _rerank(words, [(r, -float(r.rank)) for r in rows], limit)
 
 
 def _postgres(session: Session, words: list[str], every_word: bool, system: str | None, limit: int) -> list[SearchHit]:
     terms = (" & " if every_word else " | ").join(words)
     sql = (
-        "WITH top AS (SELECT s.system, s.code, s.kind, ts_rank_cd(s.document, q) AS score"
-        " FROM catalog_search s, to_tsquery('english', :terms) q WHERE s.document @@ q"
-        + (" AND s.system = :system" if system else "") + " ORDER BY score DESC, s.code LIMIT :limit)"
-        " SELECT top.system, top.code, top.kind, c.descriptor, top.score FROM top"
-        " JOIN catalog_code c ON c.system = top.system AND c.code = top.code ORDER BY top.score DESC, top.code"
+        "SELECT system, code, kind, descriptor, extra, ts_rank_cd(document, q) AS score"
+        " FROM catalog_search, to_tsquery('english', :terms) q WHERE document @@ q"
+        + (" AND system = :system" if system else "") + " ORDER BY score DESC, code LIMIT :limit"
     )
-    rows = session.execute(text(sql), {"terms": terms, "system": system, "limit": limit})
-    return [SearchHit(r.system, r.code, r.descriptor, r.kind, float(r.score)) for r in rows]
+    rows = session.execute(text(sql), {"terms": terms, "system": system, "limit": _pool(limit)})
+    return _rerank(words, [(r, float(r.score)) for r in rows], limit)
+
+
+def _pool(limit: int) -> int:
+    return max(limit * 5, 50)
+
+
+def _rerank(words: list[str], scored: list[tuple], limit: int) -> list[SearchHit]:
+    """Order the engine's candidates as a coder would: query words in the official descriptor count
+    twice, words only in inclusion terms or lay text once; then shorter descriptors, then the engine.
+
+    (SQLite's bm25 normalises by the whole row, so a code with a long lay text would otherwise lose
+    to one with none.)"""
+    stems = {_stem(w) for w in words}
+
+    def key(item: tuple) -> tuple:
+        row, engine_score = item
+        in_descriptor = stems & _stems(row.descriptor)
+        elsewhere = (stems & _stems(row.extra)) - in_descriptor
+        return (-(2 * len(in_descriptor) + len(elsewhere)), len(_WORD.findall(row.descriptor.lower())), -engine_score)
+
+    ranked = sorted(scored, key=key)[:limit]
+    return [SearchHit(row.system, row.code, row.descriptor, row.kind, round(engine_score, 4)) for row, engine_score in ranked]
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def _stems(text_: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text_.lower())}
