@@ -291,7 +291,7 @@ def check_codes(session: Session, codes: list[str], on: date | None = None) -> C
         if all((c.system, c.code) != (code.system, code.code) for c in checked):
             checked.append(code)
 
-    icd = [c.code for c in checked if c.system == ICD]
+    icd = [c.code for c in checked if c.system == ICD and c.status in Status.DESCRIBABLE]  # no notes for invalid codes
     procedures = [c.code for c in checked if c.system in ("cpt", "hcpcs")]
     missing = []
     if len(icd) > 1 and not loaded["notes"]:

@@ -88,12 +88,13 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     except UnsafeHeaderValue:
         return _finish(session, inbound_id, InboundStatus.QUARANTINED, "no usable sender address")
 
-    facts = enrich(session, parsed.text)
+    enrichment = enrich(session, parsed.text)
+    facts = enrichment.facts
     decision = decide(parsed.text, facts)
     auto = decision.route == AUTO
     findings = Findings(
         codes=[{"system": f.system, "code": f.code} for f in facts],
-        facts={"codes": [f.as_dict() for f in facts]},
+        facts=enrichment.as_dict(),
         route=decision.route,
         reasons=list(decision.reasons),
         consultation_status=ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW,
@@ -103,10 +104,10 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
     subject = reply_subject(settings.reference_prefix, taken.consultation_id, parsed.subject)
     if auto:
-        name, context = "answer", emails.answer(reference, subject, facts, settings.service_name)
+        name, context = "answer", emails.answer(reference, subject, enrichment, settings.service_name)
     else:
         name = "acknowledgement"
-        context = emails.acknowledgement(reference, subject, facts, settings.service_name, REVIEW_RESPONSE_HOURS)
+        context = emails.acknowledgement(reference, subject, enrichment, settings.service_name, REVIEW_RESPONSE_HOURS)
     reply = queue_reply(
         session, settings, name=name, context=context, consultation_id=taken.consultation_id,
         question_id=taken.question_id, to_address=parsed.sender, parent=parsed.message_id,

@@ -329,3 +329,10 @@ class TestFormatCheck:
 
     def test_result_types_are_exported_for_callers(self):
         assert ExcludesFinding("excludes2", "A", "B", "A", "t", None, None).conflict is False
+
+
+class TestInvalidCodes:
+    def test_an_invalid_code_takes_no_part_in_excludes_findings(self, app):
+        result = _check("K76.99", "S72.001A", "K76.0")
+        assert [c.status for c in result.codes][0] == Status.INVALID
+        assert all("K76.99" not in (f.code, f.other) for f in result.excludes)

@@ -200,3 +200,46 @@ class TestReplyWording:
         outcome = process(app, receive(question_email("Is K76.99 a real code?")))
         text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
         assert "K76.99 (ICD-10-CM): not found in ICD-10-CM" in text
+
+
+def reply_text(settings, question: str) -> str:
+    outcome = process(settings, receive(question_email(question)))
+    return parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+
+
+class TestGroundedContent:
+    def test_an_excludes1_pair_is_stated_with_its_source(self, app):
+        text = reply_text(app, "Can K76.0 and K75.81 be coded together?")
+        assert "K76.0 + K75.81: Excludes1 at K76.0, so they are never coded together" in text
+        assert "Source: ICD-10-CM 2026" in text
+
+    def test_a_header_lists_its_billable_completions(self, app):
+        text = reply_text(app, "Is S72.001 complete?")
+        assert "needs more characters" in text
+        assert "S72.001A  Fracture of unspecified part of neck of right femur, initial encounter for closed fracture" in text
+        assert "... and 8 more." in text
+
+    def test_an_invalid_code_gets_the_nearest_valid_ones(self, app):
+        text = reply_text(app, "Is K76.99 a real code?")
+        assert "Nearest valid codes:" in text
+        assert "K76.89  Other specified diseases of liver" in text
+
+    def test_an_imported_ncci_edit_and_mue_are_stated(self, app):
+        from pathlib import Path
+
+        from consultant.codes.importers import import_file
+
+        fixtures = Path(__file__).parents[2] / "fixtures" / "codes"
+        with session_scope() as session:
+            import_file(session, "ncci-ptp", fixtures / "ncci_practitioner_sample.txt")
+            import_file(session, "mue", fixtures / "mue_practitioner_sample.txt")
+        text = reply_text(app, "Can CPT 47370 be billed with 76940?")
+        assert "76940 is column 2 to 47370 (column 1); modifier indicator 1" in text
+        assert "MUE (practitioner): 47370, at most 1 unit" in text
+
+    def test_the_facts_are_kept_with_the_question(self, app):
+        process(app, receive(question_email("Can K76.0 and K75.81 be coded together?")))
+        with session_scope() as session:
+            facts = session.scalars(select(Question.facts)).one()
+        assert [c["code"] for c in facts["codes"]] == ["K76.0", "K75.81"]
+        assert facts["check"]["conflicts"] == [{"codes": ["K76.0", "K75.81"], "by": ["Excludes1"]}]
