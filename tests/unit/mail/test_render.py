@@ -3,6 +3,9 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
+from consultant.codes.lookup import CodeFact
+from consultant.consult import emails
+from consultant.consult.enrich import Enrichment
 from consultant.mail.render import render_email
 from consultant.settings import PROJECT_ROOT
 
@@ -10,12 +13,10 @@ TEMPLATES = PROJECT_ROOT / "templates"
 
 
 def _acknowledgement(**overrides) -> dict:
-    """The context the acknowledgement template reads (as built by consultant.consult.emails)."""
-    code = {"code": "K76.0", "system": "ICD-10-CM", "status": "billable", "descriptor": "Fatty (change of) liver, NEC",
-            "version": "ICD-10-CM 2026", "billable": True, "header": False, "licensed_text_missing": False,
-            "invalid": False}
-    context = {"reference": "CC-42", "subject": "Re: Is K76.0 billable? [CC-42]", "codes": [code],
-               "service_name": "Coding Consultant", "response_hours": 24}
+    """The context the acknowledgement template reads, built by consultant.consult.emails itself."""
+    fact = CodeFact("icd10cm", "K76.0", "billable", "Fatty (change of) liver, NEC", "test", "ICD-10-CM 2026")
+    context = emails.acknowledgement("CC-42", "Re: Is K76.0 billable? [CC-42]", Enrichment([fact]),
+                                     "Coding Consultant", 24)
     context.update(overrides)
     return context
 
