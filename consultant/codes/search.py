@@ -57,6 +57,8 @@ def rebuild_index(session: Session, systems: Iterable[str] | None = None) -> int
     batch: list[dict] = []
     written = 0
     for row in session.execute(codes):
+        if _seventh_character_code(row.system, row.code):
+            continue
         more = [row.short_descriptor or "", *extra.get((row.system, row.code), ())]
         batch.append({"system": row.system, "code": row.code, "kind": row.kind, "descriptor": row.descriptor,
                       "extra": " \n".join(p for p in more if p)})
@@ -64,6 +66,12 @@ def rebuild_index(session: Session, systems: Iterable[str] | None = None) -> int
             written += _insert(session, batch)
             batch = []
     return written + (_insert(session, batch) if batch else 0)
+
+
+def _seventh_character_code(system: str, code: str) -> bool:
+    """S72.001A and its 15 siblings differ from their header S72.001 only by the encounter: the
+    header stands for them in the index (its detail lists them), and a code query still finds them."""
+    return system == "icd10cm" and len(code) == 8
 
 
 def _insert(session: Session, rows: list[dict]) -> int:
