@@ -40,6 +40,8 @@ class CodeFact:
 
 
 def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
+    """Facts for the code mentions; modifiers are not codes to describe on their own and are left out."""
+    mentions = [m for m in mentions if m.system in SYSTEM_NAMES]
     if not mentions:
         return []
     keys = [(m.system, m.code) for m in mentions]

@@ -1,7 +1,7 @@
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from consultant.codes.lay import STARTER_AUTHOR, load_starter_set, set_lay_description, starter_set
 from consultant.codes.models import CatalogCode, LayDescription
@@ -45,7 +45,7 @@ class TestStarterSet:
 
 
 class TestLoadStarterSet:
-    def test_inserts_every_entry_once(self, app):
+    def test_inserts_every_entry_once(self, app, no_lay_texts):
         with session_scope() as session:
             assert load_starter_set(session) == len(starter_set())
         with session_scope() as session:
@@ -73,12 +73,19 @@ class TestLoadStarterSet:
         row = _lay("icd10cm", "I10")
         assert (row.text, row.author) == ("Our own newer wording for high blood pressure.", "Dana Coder")
 
-    def test_leaves_a_staff_text_written_before_the_starter_set(self, app):
+    def test_leaves_a_staff_text_written_before_the_starter_set(self, app, no_lay_texts):
         with session_scope() as session:
             set_lay_description(session, "cpt", "99213", "Staff text first.", "Dana Coder")
         with session_scope() as session:
             assert load_starter_set(session) == len(starter_set()) - 1
         assert _lay("cpt", "99213").text == "Staff text first."
+
+
+@pytest.fixture
+def no_lay_texts(app):
+    """The catalog as before any lay text was loaded (bootstrap loads the starter set)."""
+    with session_scope() as session:
+        session.execute(delete(LayDescription))
 
 
 class TestSetLayDescription:
