@@ -10,7 +10,6 @@ A handful of indexed queries whatever the number of codes: a few milliseconds on
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import permutations
@@ -19,35 +18,21 @@ from sqlalchemy import Connection, Date, and_, bindparam, exists, or_, select, u
 from sqlalchemy.orm import Session
 
 from consultant.codes.lookup import SYSTEM_NAMES, Status
+from consultant.codes.meanings import ADJUDICATION_INDICATORS, MODIFIER_INDICATORS
 from consultant.codes.models import CatalogCode, CatalogRelease, CodeNote, MueLimit, NcciEdit
 from consultant.codes.refs import ref_matches
+from consultant.codes.shapes import ICD, normalise
+from consultant.codes.shapes import readings as _readings
 
-ICD = "icd10cm"
 UNRECOGNISED = "unrecognised"
 EXCLUDES = {
     "excludes1": "Excludes1: never coded together",
     "excludes2": "Excludes2: both may be coded when both conditions are present",
 }
-MODIFIER_INDICATORS = {
-    "0": "modifier not allowed",
-    "1": "allowed with an appropriate modifier",
-    "9": "not applicable (deleted edit)",
-}
-ADJUDICATION_INDICATORS = {
-    1: "line edit",
-    2: "date of service edit: policy",
-    3: "date of service edit: clinical",
-}
 NCCI_SETTINGS = ("practitioner", "hospital")
 MUE_SETTINGS = ("practitioner", "outpatient-hospital", "dme")
 _SETTING_NAMES = {"practitioner": "practitioner", "hospital": "hospital", "outpatient-hospital": "outpatient hospital",
                   "dme": "DME"}
-
-_ICD_DOTTED = re.compile(r"[A-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}")
-_ICD_BARE = re.compile(r"[A-Z][0-9][0-9A-Z](?:[0-9A-Z]{1,4})?")
-_CPT = re.compile(r"[0-9]{4}[0-9FMTU]")
-_HCPCS = re.compile(r"[A-Z][0-9]{4}")
-_PCS = re.compile(r"[0-9A-HJ-NP-Z]{7}")
 
 
 # --- findings -------------------------------------------------------------------------------------
@@ -179,27 +164,12 @@ class CheckResult:
 
 def normalise_icd(text: str) -> str:
     """Upper case, the dot after the category ("K760" -> "K76.0"); a trailing "-" or "." dropped."""
-    code = text.strip().upper().rstrip("-").rstrip(".")
-    if "." not in code and len(code) > 3:
-        code = f"{code[:3]}.{code[3:]}"
-    return code
+    return normalise(ICD, text)
 
 
 def readings(text: str) -> list[tuple[str, str]]:
     """The (system, code) pairs an entry could be, most likely first; [] when it has no code shape."""
-    raw = "".join(text.split()).upper().rstrip("-")
-    if _ICD_DOTTED.fullmatch(raw):
-        return [(ICD, raw)]
-    if _CPT.fullmatch(raw):
-        return [("cpt", raw)]
-    if _HCPCS.fullmatch(raw):  # J1100 is HCPCS dexamethasone, J11.00 an influenza code: resolved by the tables
-        return [("hcpcs", raw), (ICD, normalise_icd(raw))]
-    found = []
-    if _ICD_BARE.fullmatch(raw):
-        found.append((ICD, normalise_icd(raw)))
-    if _PCS.fullmatch(raw):  # 0DTJ4ZZ; a letter-led 7 characters is first read as ICD-10-CM (S72001A)
-        found.append(("pcs", raw))
-    return found
+    return _readings(text, claim=True)
 
 
 def _prefixes(code: str) -> list[str]:

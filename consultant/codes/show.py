@@ -15,9 +15,10 @@ from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from consultant.codes.lookup import SYSTEM_NAMES, Status
+from consultant.codes.meanings import ADJUDICATION_INDICATORS_SHORT, MODIFIER_INDICATORS_SHORT
 from consultant.codes.models import CatalogCode, CatalogRelease, CodeNote, LayDescription, MueLimit, NcciEdit
+from consultant.codes.shapes import ICD, normalise, readings  # noqa: F401 (normalise: re-exported)
 
-ICD = "icd10cm"
 DELETED = "deleted"
 SHAPELESS = "unrecognised"
 KIND_ORDER = ("includes", "inclusion_term", "excludes1", "excludes2", "code_first", "use_additional_code",
@@ -36,20 +37,11 @@ STATUS_TEXT = {
     Status.LICENSED_TEXT_MISSING: "CPT code shape; no descriptor without the licensee's CPT file",
     Status.CODE_SET_NOT_LOADED: "code set not imported: cannot be validated",
 }
-MODIFIER_INDICATORS = {"0": "no modifier allowed", "1": "modifier allowed", "9": "not applicable"}
-ADJUDICATION = {1: "per line", 2: "per day (policy)", 3: "per day (clinical)"}
 PAIRS_SHOWN = 5
 CHILDREN_SHOWN = 12
 SUGGESTIONS_SHOWN = 8
 
-_ICD_DOTTED = re.compile(r"[A-Z][0-9][0-9A-Z]\.[0-9A-Z]{0,4}")
-_ICD_BLOCK = re.compile(r"[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z]")
 _SPAN = re.compile(r"([A-Z][0-9][0-9A-Z])-([A-Z][0-9][0-9A-Z])\)?$")
-_ICD_BARE = re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}")
-_CPT = re.compile(r"[0-9]{4}[0-9FMTU]")
-_HCPCS = re.compile(r"[A-Z][0-9]{4}")
-_PCS = re.compile(r"[0-9BCDFGHX][0-9A-HJ-NP-Z]{6}")  # sections: 0-9 and B C D F G H X
-_MODIFIER = re.compile(r"[0-9A-Z]{2}")
 
 
 # --- the answer -----------------------------------------------------------------------------------
@@ -169,40 +161,6 @@ def _iso(value: date | None) -> str | None:
 
 
 # --- reading the entry ----------------------------------------------------------------------------
-
-def normalise(system: str, text: str) -> str:
-    """Upper case without blanks; ICD-10-CM with its dot ("K760" -> "K76.0") and no trailing "-"/"."."""
-    code = "".join(text.split()).upper()
-    if system != ICD:
-        return code
-    code = code.rstrip("-").rstrip(".")
-    if "." not in code and len(code) > 3:
-        code = f"{code[:3]}.{code[3:]}"
-    return code
-
-
-def readings(text: str, system: str | None = None) -> list[tuple[str, str]]:
-    """The (system, code) pairs the entry could be, most likely first, by shape; [] for no code shape."""
-    raw = "".join(text.split()).upper()
-    if system:
-        return [(system, normalise(system, raw))]
-    if _ICD_DOTTED.fullmatch(raw):
-        return [(ICD, normalise(ICD, raw))]
-    if _ICD_BLOCK.fullmatch(raw):
-        return [(ICD, raw)]
-    if _CPT.fullmatch(raw):
-        return [("cpt", raw)]
-    if _HCPCS.fullmatch(raw):  # J1100: HCPCS dexamethasone, or ICD-10-CM J11.00 typed without its dot
-        return [("hcpcs", raw), (ICD, normalise(ICD, raw))]
-    found = []
-    if _ICD_BARE.fullmatch(raw):
-        found.append((ICD, normalise(ICD, raw)))
-    if _PCS.fullmatch(raw):
-        found.insert(0 if raw[0].isdigit() else len(found), ("pcs", raw))
-    if not found and _MODIFIER.fullmatch(raw):
-        found.append(("modifier", raw))
-    return found
-
 
 def _pick(session: Session, found: list[tuple[str, str]]) -> tuple[tuple[str, str], list[str], CatalogCode | None]:
     """The first reading the catalog (or, for HCPCS, an edit table or our lay text) knows, else the first."""
@@ -543,7 +501,8 @@ def format_detail(detail: CodeDetail) -> str:
         lines += _format_ncci(detail)
     if detail.system in ("cpt", "hcpcs"):
         if detail.mue:
-            lines += [f"MUE {m.setting}: {m.value} unit(s) {ADJUDICATION.get(m.adjudication_indicator, '')}".rstrip()
+            lines += [f"MUE {m.setting}: {m.value} unit(s) "
+                      f"{ADJUDICATION_INDICATORS_SHORT.get(m.adjudication_indicator, '')}".rstrip()
                       + (f" - {m.rationale}" if m.rationale else "") for m in detail.mue]
         else:
             lines.append("MUE: none in force on the date (or no MUE table imported)")
@@ -563,7 +522,7 @@ def _format_ncci(detail: CodeDetail) -> list[str]:
     lines = [f"NCCI PTP: {ncci.total} edit(s) in force; column 1 in {ncci.as_column1} "
              f"(the other code is bundled into {detail.code}), column 2 in {ncci.as_column2}"]
     for pair in ncci.pairs:
-        indicator = MODIFIER_INDICATORS.get(pair["modifier_indicator"], pair["modifier_indicator"])
+        indicator = MODIFIER_INDICATORS_SHORT.get(pair["modifier_indicator"], pair["modifier_indicator"])
         lines.append(f"  {pair['column1']} / {pair['column2']}  {pair['setting']}, {indicator}"
                      f", effective {pair['effective_date']}" + (f" - {pair['rationale']}" if pair["rationale"] else ""))
     if ncci.total > len(ncci.pairs):

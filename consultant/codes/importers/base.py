@@ -3,7 +3,7 @@ updates the code set in place and records what changed against the previous rele
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,6 +64,12 @@ def read_lines(path: Path, encoding: str = "utf-8") -> list[str]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     return text.lstrip("\ufeff").splitlines()
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    """`items` in slices of at most `size`, one statement each."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def new_release(session: Session, system: str, source: str, version: str) -> CatalogRelease:

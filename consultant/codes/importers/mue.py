@@ -28,17 +28,13 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import ImportFormatError, ImportReport, new_release, read_lines
+from consultant.codes.importers.base import ImportFormatError, ImportReport, chunks, new_release, read_lines
+from consultant.codes.meanings import ADJUDICATION_INDICATORS
 from consultant.codes.models import CatalogChange, MueLimit
 
 SYSTEM = "mue"
 SETTINGS = ("practitioner", "outpatient-hospital", "dme")
 SETTING_NAMES = {"practitioner": "practitioner", "outpatient-hospital": "outpatient hospital", "dme": "DME supplier"}
-ADJUDICATION_INDICATORS = {
-    1: "line edit",
-    2: "date of service edit: policy",
-    3: "date of service edit: clinical",
-}
 TRACKED = ("value", "adjudication_indicator", "rationale")
 
 _CODE = re.compile(r"[0-9A-Z]{5}")
@@ -253,20 +249,20 @@ def sync_limits(session: Session, setting: str, rows: list[MueRow], *, source: s
     # the same table is imported again
     dropped = [r.id for r in gone if effective is None or r.effective_date == effective]
     ended = [r.id for r in gone if not (effective is None or r.effective_date == effective)]
-    for ids in _chunks(dropped, 500):
+    for ids in chunks(dropped, 500):
         session.execute(delete(MueLimit).where(MueLimit.id.in_(ids)))
-    for ids in _chunks(ended, 500):
+    for ids in chunks(ended, 500):
         session.execute(update(MueLimit).where(MueLimit.id.in_(ids)).values(deletion_date=effective))
-    for ids in _chunks(closed, 500):
+    for ids in chunks(closed, 500):
         session.execute(update(MueLimit).where(MueLimit.id.in_(ids)).values(deletion_date=effective))
-    for ids in _chunks(kept, 500):
+    for ids in chunks(kept, 500):
         session.execute(update(MueLimit).where(MueLimit.id.in_(ids)).values(release_id=release.id))
-    for batch in _chunks(in_place, _BATCH):
+    for batch in chunks(in_place, _BATCH):
         session.execute(update(MueLimit), batch)
-    for batch in _chunks(new_rows, _BATCH):
+    for batch in chunks(new_rows, _BATCH):
         session.execute(insert(MueLimit), batch)
     if record_changes:
-        for batch in _chunks(changes, _BATCH):
+        for batch in chunks(changes, _BATCH):
             session.execute(insert(CatalogChange), batch)
     added = sum(1 for c in changes if c["change"] == "added")
     changed = len({c["code"] for c in changes if c["change"] == "changed"})
@@ -278,8 +274,3 @@ def sync_limits(session: Session, setting: str, rows: list[MueRow], *, source: s
 def _change(release_id: int, code: str, change: str, field_name: str | None = None, old=None, new=None) -> dict:
     return {"release_id": release_id, "system": SYSTEM, "code": code, "change": change, "field": field_name,
             "old": None if old is None else str(old), "new": None if new is None else str(new)}
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

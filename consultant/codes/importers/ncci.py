@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import ImportFormatError, ImportReport, new_release, read_lines
+from consultant.codes.importers.base import ImportFormatError, ImportReport, chunks, new_release, read_lines
 from consultant.codes.models import CatalogChange, CatalogRelease, NcciEdit
 
 SYSTEM = "ncci-ptp"
@@ -247,16 +247,16 @@ def sync_edits(session: Session, setting: str, edits: list[PtpEdit], *, source: 
             kept.append(old.id)
     removed = list(current.values())  # what was not popped is no longer in the file
     changes += [_change(release.id, r, "removed", old=r.effective_date) for r in removed]
-    for ids in _chunks([r.id for r in removed], 500):
+    for ids in chunks([r.id for r in removed], 500):
         session.execute(delete(NcciEdit).where(NcciEdit.id.in_(ids)))
-    for ids in _chunks(kept, 500):
+    for ids in chunks(kept, 500):
         session.execute(update(NcciEdit).where(NcciEdit.id.in_(ids)).values(release_id=release.id))
-    for batch in _chunks(updates, _BATCH):
+    for batch in chunks(updates, _BATCH):
         session.execute(update(NcciEdit), batch)
-    for batch in _chunks(new_rows, _BATCH):
+    for batch in chunks(new_rows, _BATCH):
         session.execute(insert(NcciEdit), batch)
     if record_changes:
-        for batch in _chunks(changes, _BATCH):
+        for batch in chunks(changes, _BATCH):
             session.execute(insert(CatalogChange), batch)
     changed = len(updates)
     release.added, release.changed, release.removed = len(new_rows), changed, len(removed)
@@ -267,8 +267,3 @@ def sync_edits(session: Session, setting: str, edits: list[PtpEdit], *, source: 
 def _change(release_id: int, edit, change: str, field_name: str | None = None, old=None, new=None) -> dict:
     return {"release_id": release_id, "system": SYSTEM, "code": f"{edit.column1}/{edit.column2}", "change": change,
             "field": field_name, "old": None if old is None else str(old), "new": None if new is None else str(new)}
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
