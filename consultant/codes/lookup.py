@@ -19,6 +19,7 @@ class Status:
     INVALID = "invalid"
     LICENSED_TEXT_MISSING = "licensed-text-missing"
     CODE_SET_NOT_LOADED = "code-set-not-loaded"
+    DELETED = "deleted"  # no longer valid on the date of service
     DESCRIBABLE = frozenset({BILLABLE, HEADER})
 
 

@@ -19,7 +19,7 @@ from consultant.codes.meanings import ADJUDICATION_INDICATORS_SHORT, MODIFIER_IN
 from consultant.codes.models import CatalogCode, CatalogRelease, CodeNote, LayDescription, MueLimit, NcciEdit
 from consultant.codes.shapes import ICD, normalise, readings  # noqa: F401 (normalise: re-exported)
 
-DELETED = "deleted"
+DELETED = Status.DELETED
 SHAPELESS = "unrecognised"
 KIND_ORDER = ("includes", "inclusion_term", "excludes1", "excludes2", "code_first", "use_additional_code",
               "code_also", "note", "seven_chr_note", "seven_chr_def")

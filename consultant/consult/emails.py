@@ -65,6 +65,7 @@ def _code(fact: CodeFact, detail: CodeDetail | None) -> dict:
         "licensed_text_missing": fact.status == Status.LICENSED_TEXT_MISSING,
         "invalid": fact.status == Status.INVALID,
         "set_not_loaded": fact.status == Status.CODE_SET_NOT_LOADED,
+        "deleted": fact.status == Status.DELETED,
         "notes": [], "completions": [], "more_completions": 0, "suggestions": [], "lay": None, "mue": [],
     }
     if detail is None:

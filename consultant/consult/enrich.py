@@ -10,11 +10,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from consultant.codes.check import CheckResult, check_codes
-from consultant.codes.lookup import CodeFact, describe
-from consultant.codes.mentions import find_mentions
+from consultant.codes.lookup import SYSTEM_NAMES, CodeFact, Status
+from consultant.codes.mentions import Mention, find_mentions
 from consultant.codes.show import CodeDetail, code_detail
 
-MODIFIER = "modifier"
+PROCEDURE_SYSTEMS = frozenset({"cpt", "hcpcs"})  # only these have NCCI edits and MUEs
+_FACT_STATUSES = frozenset({Status.BILLABLE, Status.HEADER, Status.INVALID, Status.LICENSED_TEXT_MISSING,
+                            Status.CODE_SET_NOT_LOADED, Status.DELETED})
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,24 @@ class Enrichment:
 
 
 def enrich(session: Session, text: str, on: date | None = None) -> Enrichment:
-    mentions = [m for m in find_mentions(text) if m.system != MODIFIER]
-    facts = describe(session, mentions)
-    if not facts:
-        return Enrichment(facts)
-    details = [code_detail(session, f.code, system=f.system, on=on) for f in facts]
-    return Enrichment(facts, details, check_codes(session, [f.code for f in facts], on=on))
+    mentions = _distinct([m for m in find_mentions(text) if m.system in SYSTEM_NAMES])
+    if not mentions:
+        return Enrichment([])
+    details = [code_detail(session, m.code, system=m.system, on=on) for m in mentions]
+    facts = [_fact(detail) for detail in details]
+    procedures = any(f.system in PROCEDURE_SYSTEMS for f in facts)
+    check = check_codes(session, [f.code for f in facts], on=on) if len(facts) > 1 or procedures else None
+    return Enrichment(facts, details, check)
+
+
+def _distinct(mentions: list[Mention]) -> list[Mention]:
+    seen: set[tuple[str, str]] = set()
+    return [m for m in mentions if (m.system, m.code) not in seen and not seen.add((m.system, m.code))]
+
+
+def _fact(detail: CodeDetail) -> CodeFact:
+    """The routing view of a code, from the detail (one lookup, not two)."""
+    described = next((s for s in detail.sources if s.what.startswith("descriptor")), None)
+    status = detail.status if detail.status in _FACT_STATUSES else Status.INVALID
+    return CodeFact(detail.system, detail.code, status, detail.descriptor if status != Status.INVALID else None,
+                    described.source if described else None, described.version if described else None)

@@ -243,3 +243,16 @@ class TestGroundedContent:
             facts = session.scalars(select(Question.facts)).one()
         assert [c["code"] for c in facts["codes"]] == ["K76.0", "K75.81"]
         assert facts["check"]["conflicts"] == [{"codes": ["K76.0", "K75.81"], "by": ["Excludes1"]}]
+
+    def test_a_terminated_hcpcs_code_is_called_deleted_and_held_for_review(self, app):
+        from pathlib import Path
+
+        from consultant.codes.importers import import_file
+
+        with session_scope() as session:
+            import_file(session, "hcpcs", Path(__file__).parents[2] / "fixtures" / "codes" / "hcpcs_anweb_sample.txt")
+        outcome = process(app, receive(question_email("Can I still bill G0202?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert "G0202 (HCPCS Level II):" in text and "Deleted: not valid for the date of service" in text
+        assert "typing error" not in text
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
