@@ -8,6 +8,8 @@ interpreter exit); the SMTP sink is an in-process aiosmtpd controller thread.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import asyncio
 import atexit
 import email
@@ -174,12 +176,12 @@ def _killpg(proc: subprocess.Popen[bytes]) -> None:
     )
 
 
-class _ContextManager:
-    def start(self) -> None:
-        raise NotImplementedError
+class _ContextManager(ABC):
+    @abstractmethod
+    def start(self) -> None: ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
     def __enter__(self) -> Self:
         self.start()
