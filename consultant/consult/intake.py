@@ -24,6 +24,7 @@ class Findings:
     route: str
     reasons: list[str]
     consultation_status: str
+    phi: dict
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def take_in(
             facts=findings.facts,
             route=findings.route,
             route_reasons=findings.reasons,
+            phi=findings.phi,
         ).returning(Question.id)
     ).scalar_one()
     return TakenIn(question_id, consultation_id, sender_id, joined)

@@ -18,11 +18,13 @@ from consultant.consult.intake import Findings, take_in
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.consult.routing.router import AUTO, decide
+from consultant.consult.routing.rules import Case
+from consultant.consult.screen.phi import find_phi
 from consultant.db.base import utcnow
 from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus, Question
 from consultant.db.session import in_transaction, session_scope
 from consultant.mail.compose import UnsafeHeaderValue, safe_address
-from consultant.mail.parse import UnparseableEmail, parse_email
+from consultant.mail.parse import ParsedEmail, UnparseableEmail, parse_email
 from consultant.settings import Settings
 from consultant.usage import ledger
 
@@ -90,7 +92,8 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
 
     enrichment = enrich(session, parsed.text)
     facts = enrichment.facts
-    decision = decide(parsed.text, facts)
+    phi = screen_phi(parsed)
+    decision = decide(Case(parsed.text, facts, [span["kind"] for spans in phi.values() for span in spans]))
     auto = decision.route == AUTO
     findings = Findings(
         codes=[{"system": f.system, "code": f.code} for f in facts],
@@ -98,11 +101,13 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         route=decision.route,
         reasons=list(decision.reasons),
         consultation_status=ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW,
+        phi=phi,
     )
     taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix)
 
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
-    subject = reply_subject(settings.reference_prefix, taken.consultation_id, parsed.subject)
+    # a subject that names a patient is not repeated in our reply
+    subject = reply_subject(settings.reference_prefix, taken.consultation_id, "" if phi["subject"] else parsed.subject)
     if auto:
         name, context = "answer", emails.answer(reference, subject, enrichment, settings.service_name)
     else:
@@ -120,6 +125,14 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         inbound_id, taken.consultation_id, taken.question_id, decision.route, len(facts), reply.outbound_id,
     )
     return Outcome(InboundStatus.PROCESSED, (reply,))
+
+
+def screen_phi(parsed: ParsedEmail) -> dict:
+    """Where the subject and the question may name a patient: offsets and kinds, never the text."""
+    return {
+        "subject": [span.as_dict() for span in find_phi(parsed.subject, parsed.sender)],
+        "text": [span.as_dict() for span in find_phi(parsed.text, parsed.sender)],
+    }
 
 
 def _lock(session: Session, inbound_id: int):

@@ -111,6 +111,8 @@ class Question(Base):
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
     route: Mapped[str | None] = mapped_column(String(16))
     route_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # possible patient identifiers, as offsets only: {"subject": [{kind, start, end}], "text": [...]}
+    phi: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")

@@ -36,7 +36,7 @@ class TestConsultantRun:
         raw = question_email(
             "What is ICD-10-CM code K76.0?",
             message_id="<first-try@example.org>",
-            subject="Fatty liver =?utf-8?q?code=0D=0ABcc=3A_victim=40example.com?=",
+            subject="Fatty liver =?utf-8?q?code=0D=0AX-Injected=3A_yes?=",
         )
         sent_at = time.monotonic()
         send(service.port, raw)
@@ -48,8 +48,8 @@ class TestConsultantRun:
         assert message["References"] == "<first-try@example.org>"
         assert message["Auto-Submitted"] == "auto-replied"
         assert message["Message-ID"].endswith("@consultant.localhost>")
-        assert message["Bcc"] is None
-        assert message["Subject"] == "Re: Fatty liver code Bcc: victim@example.com [CC-000001]"
+        assert message["X-Injected"] is None
+        assert message["Subject"] == "Re: Fatty liver code X-Injected: yes [CC-000001]"
         header_block = reply.raw.split(b"\r\n\r\n", 1)[0]
         assert all(line.startswith((b" ", b"\t")) or b":" in line for line in header_block.split(b"\r\n"))
         text = message.get_body(("plain",)).get_content()

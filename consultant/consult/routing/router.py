@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consultant.codes.lookup import CodeFact
-from consultant.consult.routing.rules import RULES, Rule
+from consultant.consult.routing.rules import RULES, Case, Rule
 
 AUTO = "auto"
 REVIEW = "review"
@@ -15,6 +14,7 @@ class Decision:
     reasons: tuple[str, ...]
 
 
-def decide(text: str, facts: list[CodeFact], rules: tuple[Rule, ...] = RULES) -> Decision:
-    reasons = tuple(reason for rule in rules if (reason := rule(text, facts)))
+def decide(case: Case, rules: tuple[Rule, ...] = RULES) -> Decision:
+    """Every rule is asked; one reason is enough to hold the question for a reviewer."""
+    reasons = tuple(reason for rule in rules if (reason := rule(case)))
     return Decision(REVIEW if reasons else AUTO, reasons)

@@ -256,3 +256,31 @@ class TestGroundedContent:
         assert "G0202 (HCPCS Level II):" in text and "Deleted: not valid for the date of service" in text
         assert "typing error" not in text
         assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+
+
+class TestPatientIdentifiers:
+    QUESTION = "Pt John Smith, DOB 01/02/1950, MRN 4471902: is K76.0 billable?"
+
+    def test_a_question_naming_a_patient_goes_to_review_with_the_reason(self, app):
+        outcome = process(app, receive(question_email(self.QUESTION)))
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert question.route == "review"
+        assert any(r.startswith("possible patient identifiers") for r in question.route_reasons)
+        kinds = {span["kind"] for span in question.phi["text"]}
+        assert {"name", "date", "mrn"} <= kinds
+        assert [question.text[s["start"]:s["end"]] for s in question.phi["text"] if s["kind"] == "name"] == ["John Smith"]
+
+    def test_the_acknowledgement_never_quotes_the_identifiers(self, app):
+        outcome = process(app, receive(question_email(self.QUESTION)))
+        raw = outbound(outcome.outbound_ids[0]).raw
+        for identifier in (b"John", b"Smith", b"01/02/1950", b"4471902"):
+            assert identifier not in raw
+
+    def test_a_subject_naming_a_patient_is_not_repeated(self, app):
+        raw = question_email("Is K76.0 billable?", subject="Re: pt Mary Jones DOB 3/4/1941")
+        outcome = process(app, receive(raw))
+        reply = parsed_reply(outcome.outbound_ids[0])
+        assert reply["Subject"] == "Your coding question [CC-000001]"
+        assert b"Mary" not in outbound(outcome.outbound_ids[0]).raw
