@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_message_bytes: int = 25 * 1024 * 1024
     service_name: str = "Coding Consultant"
     reference_prefix: str = "CC"
+    review_response_hours: int = Field(default=24, ge=1)  # the service level promised in acknowledgements
     send_retry_delays: list[int] = Field(default_factory=lambda: [30, 120, 600, 1800, 7200, 21600])
     sweep_interval: float = 30.0
     sweep_after: float = 120.0

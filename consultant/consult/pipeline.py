@@ -30,7 +30,6 @@ from consultant.usage import ledger
 
 log = logging.getLogger(__name__)
 
-REVIEW_RESPONSE_HOURS = 24
 MAX_ATTEMPTS = 5
 
 
@@ -112,7 +111,8 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         name, context = "answer", emails.answer(reference, subject, enrichment, settings.service_name)
     else:
         name = "acknowledgement"
-        context = emails.acknowledgement(reference, subject, enrichment, settings.service_name, REVIEW_RESPONSE_HOURS)
+        context = emails.acknowledgement(reference, subject, enrichment, settings.service_name,
+                                         settings.review_response_hours)
     reply = queue_reply(
         session, settings, name=name, context=context, consultation_id=taken.consultation_id,
         question_id=taken.question_id, to_address=parsed.sender, parent=parsed.message_id,

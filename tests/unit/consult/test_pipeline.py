@@ -284,3 +284,14 @@ class TestPatientIdentifiers:
         reply = parsed_reply(outcome.outbound_ids[0])
         assert reply["Subject"] == "Your coding question [CC-000001]"
         assert b"Mary" not in outbound(outcome.outbound_ids[0]).raw
+
+
+class TestServiceLevel:
+    def test_the_acknowledgement_promises_the_configured_response_time(self, configure, catalog_db, tmp_path):
+        import shutil
+
+        copy = tmp_path / "sla.sqlite3"
+        shutil.copyfile(catalog_db, copy)
+        settings = configure(database_url=f"sqlite:///{copy}", review_response_hours="4")
+        text = reply_text(settings, "What is 99213?")
+        assert "normally within 4 hours" in text
