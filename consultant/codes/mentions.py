@@ -45,6 +45,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from consultant.us_states import PLAIN_STATES, STATE_NAMES, STATES
+
 ICD10CM, CPT, HCPCS, PCS, MODIFIER = "icd10cm", "cpt", "hcpcs", "pcs", "modifier"
 
 _DASHES = "-\u2010\u2011\u2013"  # hyphen, Unicode hyphen, non-breaking hyphen, en dash (not the em dash)
@@ -134,20 +136,10 @@ _ZIP_LABEL_BEFORE = re.compile(
     rf"(?:[\s:=]*(?:{_QUALIFIER}|IS\b|WAS\b|OF\b))*[\s:=.#]*{_LIST_SO_FAR}\Z")
 _ZIP_FOUR_AFTER = re.compile(rf"[{_DASH}][0-9]{{4}}(?![\w]|\.\w)")
 
-_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-           "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU").split()
-# states that are rarely anything else in a coder's email: "NY 10001" is an address without its city
-_PLAIN_STATES = "AZ FL IL KS KY MN NH NJ NM NV NY RI TN TX VT WA WI WV WY".split()
-_STATE_NAMES = (
-    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
-    "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
-    "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
-    "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
-    "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico")
 _ZIP_BEFORE = re.compile(  # "NY 10001", "Dallas, TX 75201", "DALLAS, TX 75201", "Texas 75201"
-    rf"(?:\b(?:{'|'.join(_PLAIN_STATES)})|(?:[A-Z][a-z]+|[A-Z]{{3,}})\.?,\s*(?:{'|'.join(_STATES)})"
-    rf"|\b(?:{_STATE_NAMES}))\.?,?\s+\Z")
-_ZIP_WORDS = frozenset(_STATES) | frozenset(_WORD.findall(_STATE_NAMES.upper()))  # the word right before
+    rf"(?:\b(?:{'|'.join(PLAIN_STATES)})|(?:[A-Z][a-z]+|[A-Z]{{3,}})\.?,\s*(?:{'|'.join(STATES)})"
+    rf"|\b(?:{STATE_NAMES}))\.?,?\s+\Z")
+_ZIP_WORDS = frozenset(STATES) | frozenset(_WORD.findall(STATE_NAMES.upper()))  # the word right before
 _STREET_AFTER = re.compile(  # "10001 Oak Street", "11000 W 78th St"
     r"\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][a-z]+|[0-9]+(?:st|nd|rd|th))\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|"
     r"Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Ter|Terrace|Trl|"

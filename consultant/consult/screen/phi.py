@@ -51,6 +51,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from consultant.us_states import PLAIN_STATES, STATE_NAMES, STATES
+
 NAME, DATE, AGE, PHONE, FAX, EMAIL, ADDRESS, ZIP = "name", "date", "age", "phone", "fax", "email", "address", "zip"
 SSN, MRN, LICENSE, DEVICE, URL, IP = "ssn", "mrn", "license", "device", "url", "ip"
 
@@ -266,20 +268,11 @@ _ADDRESS = re.compile(
     rf"(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){{1,3}}(?:{_SUFFIX})\b\.?"
     rf"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*#?\s*\w+)?"
     rf"|\bP\.?\s?O\.?\s*Box\s+\d+)")
-_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-           "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR").split()
-_PLAIN_STATES = "AZ FL IL KS KY MN NH NJ NM NV NY RI TN TX VT WA WI WV WY".split()
-_STATE_NAMES = (
-    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
-    "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
-    "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
-    "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
-    "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico")
 _ZIP = re.compile(
     rf"(?=[A-Zzp])(?:\b(?i:zip(?:\s*\+\s*4)?(?:\s*code)?|zipcode|postal\s+code)\b\s*(?:(?i:is)\s+)?[:#=]?\s*"
-    rf"|[A-Z][a-z]+\.?,\s*(?:{'|'.join(_STATES)})\.?,?\s+"
-    rf"|\b(?:{'|'.join(_PLAIN_STATES)})\.?,?\s+"
-    rf"|\b(?:{_STATE_NAMES}),?\s+)"
+    rf"|[A-Z][a-z]+\.?,\s*(?:{'|'.join(STATES)})\.?,?\s+"
+    rf"|\b(?:{'|'.join(PLAIN_STATES)})\.?,?\s+"
+    rf"|\b(?:{STATE_NAMES}),?\s+)"
     rf"(\d{{5}}(?:-\d{{4}})?)(?![\w\-]|\.\d)")
 
 
