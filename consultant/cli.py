@@ -248,15 +248,10 @@ def db_upgrade() -> None:
 @main.command()
 def sweep() -> None:
     """Wake the queue for every message or reply stuck in a non-final state (the beat does this too)."""
-    from consultant import jobs
-    from consultant.sweeper import find_stuck
+    from consultant.sweeper import wake_stuck
 
-    with session_scope() as session:
-        stuck = find_stuck(session, get_settings())
-    for inbound_id in stuck.inbound_ids:
-        jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
-    for outbound_id in stuck.outbound_ids:
-        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id)
+    schema_ready()
+    stuck = wake_stuck(get_settings())
     click.echo(f"re-queued {len(stuck.inbound_ids)} inbound, {len(stuck.outbound_ids)} outbound")
 
 

@@ -39,3 +39,17 @@ def find_stuck(session: Session, settings: Settings) -> StuckWork:
         .limit(BATCH)
     ).all()
     return StuckWork(list(inbound), list(outbound))
+
+
+def wake_stuck(settings: Settings) -> StuckWork:
+    """Send the jobs again for whatever sits too long in a non-final state (the beat runs this)."""
+    from consultant import jobs
+    from consultant.db.session import session_scope
+
+    with session_scope() as session:
+        stuck = find_stuck(session, settings)
+    for inbound_id in stuck.inbound_ids:
+        jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
+    for outbound_id in stuck.outbound_ids:
+        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id)
+    return stuck

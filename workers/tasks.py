@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from consultant import jobs
 from consultant.consult.pipeline import run_inbound
-from consultant.db.session import session_scope
 from consultant.mail.outbox import deliver, deliver_claimed
 from consultant.mail.senders import process_sender
 from consultant.settings import get_settings
-from consultant.sweeper import find_stuck
+from consultant.sweeper import wake_stuck
 from workers.celery_app import app
 
 MAX_COUNTDOWN = 600.0  # longer waits are left to the sweeper, not held in a worker's memory
@@ -43,11 +42,5 @@ def _schedule_retry(outbound_id: int, delivery) -> None:
 
 @app.task(name=jobs.SWEEP)
 def sweep() -> dict:
-    settings = get_settings()
-    with session_scope() as session:
-        stuck = find_stuck(session, settings)
-    for inbound_id in stuck.inbound_ids:
-        jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
-    for outbound_id in stuck.outbound_ids:
-        jobs.dispatch_now(jobs.SEND_OUTBOUND, outbound_id)
+    stuck = wake_stuck(get_settings())
     return {"inbound": len(stuck.inbound_ids), "outbound": len(stuck.outbound_ids)}

@@ -57,3 +57,16 @@ class TestFindStuck:
             session.execute(update(OutboundEmail).where(OutboundEmail.id == second).values(status="sent"))
         age(OutboundEmail, app.sweep_after + 1)
         assert stuck(app).outbound_ids == []
+
+
+class TestWakeStuck:
+    def test_sends_the_jobs_for_what_is_stuck(self, app, dispatched):
+        from consultant import jobs
+        from consultant.sweeper import wake_stuck
+
+        inbound_id = receive(question_email())
+        dispatched.jobs.clear()
+        age(InboundEmail, app.sweep_after + 1)
+        stuck = wake_stuck(app)
+        assert stuck.inbound_ids == [inbound_id]
+        assert dispatched.named(jobs.PROCESS_INBOUND) == [(inbound_id,)]
