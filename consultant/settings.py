@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     sweep_after: float = 120.0
     workers: int = 2
     templates_dir: Path = PROJECT_ROOT / "templates"
+    routing_policy: Path = PROJECT_ROOT / "config" / "routing.toml"
 
     @field_validator("address", "extra_addresses")
     @classmethod

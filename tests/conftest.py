@@ -69,6 +69,37 @@ def catalog_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+QUESTION_CATALOG = (("cpt", "cpt_long.txt"), ("cpt", "cpt_modifier.txt"), ("hcpcs", "hcpcs_anweb.txt"),
+                    ("ncci-ptp", "ncci_practitioner.txt"), ("mue", "mue_practitioner.txt"))
+
+
+@pytest.fixture(scope="session")
+def question_catalog_db(catalog_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalog the labelled questions were written for: ICD-10-CM plus tests/fixtures/questions/catalog/."""
+    from consultant.codes.importers import import_file
+    from consultant.db.session import session_scope
+
+    path = tmp_path_factory.mktemp("question-catalog") / "catalog.sqlite3"
+    shutil.copyfile(catalog_db, path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONSULTANT_DATABASE_URL", f"sqlite:///{path}")
+        get_settings.cache_clear()
+        with session_scope() as session:
+            for kind, name in QUESTION_CATALOG:
+                import_file(session, kind, FIXTURES / "questions" / "catalog" / name)
+        dispose_engines()
+    get_settings.cache_clear()
+    return path
+
+
+@pytest.fixture
+def question_app(configure, question_catalog_db: Path, tmp_path: Path) -> Settings:
+    """Settings for a fresh copy of the labelled questions' catalog."""
+    copy = tmp_path / "consultant.sqlite3"
+    shutil.copyfile(question_catalog_db, copy)
+    return configure(database_url=f"sqlite:///{copy}")
+
+
 @pytest.fixture
 def app(configure, catalog_db: Path, tmp_path: Path) -> Settings:
     """Settings for a fresh SQLite copy of the catalog database; replies go to a maildir."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from consultant.codes.check import CheckResult, check_codes
 from consultant.codes.lookup import SYSTEM_NAMES, CodeFact, Status
-from consultant.codes.mentions import Mention, find_mentions
+from consultant.codes.mentions import MODIFIER, Mention, find_mentions
 from consultant.codes.show import CodeDetail, code_detail
 
 PROCEDURE_SYSTEMS = frozenset({"cpt", "hcpcs"})  # only these have NCCI edits and MUEs
@@ -24,6 +24,27 @@ class Enrichment:
     facts: list[CodeFact]
     details: list[CodeDetail] = field(default_factory=list)  # in the order of `facts`
     check: CheckResult | None = None
+    keys: list[tuple[str, str]] = field(default_factory=list)  # the mention each fact answers, (system, code)
+    modifiers: list[CodeDetail] = field(default_factory=list)
+
+    def fact_for(self, key: tuple[str, str]) -> CodeFact | None:
+        return self.facts[self.keys.index(key)] if key in self.keys else None
+
+    def detail_for(self, key: tuple[str, str]) -> CodeDetail | None:
+        return self.details[self.keys.index(key)] if key in self.keys and self.details else None
+
+    @property
+    def by_mention(self) -> dict[tuple[str, str], CodeFact]:
+        return dict(zip(self.keys, self.facts))
+
+    @property
+    def described_modifiers(self) -> frozenset[str]:
+        return frozenset(d.code for d in self.modifiers if d.status == Status.BILLABLE and d.descriptor)
+
+    @property
+    def mue_codes(self) -> frozenset[str]:
+        found = {d.code for d in self.details if d.mue}
+        return frozenset(found | {f.code for f in self.check.mue} if self.check else found)
 
     def as_dict(self) -> dict:
         """JSON-ready, to keep with the question."""
@@ -31,19 +52,22 @@ class Enrichment:
             "codes": [f.as_dict() for f in self.facts],
             "details": [d.as_dict() for d in self.details],
             "check": self.check.as_dict() if self.check else None,
+            "modifiers": [d.as_dict() for d in self.modifiers],
         }
         return json.loads(json.dumps(data, default=str))
 
 
 def enrich(session: Session, text: str, on: date | None = None) -> Enrichment:
-    mentions = _distinct([m for m in find_mentions(text) if m.system in SYSTEM_NAMES])
+    found = _distinct(find_mentions(text))
+    mentions = [m for m in found if m.system in SYSTEM_NAMES]
+    modifiers = [code_detail(session, m.code, system=MODIFIER, on=on) for m in found if m.system == MODIFIER]
     if not mentions:
-        return Enrichment([])
+        return Enrichment([], modifiers=modifiers)
     details = [code_detail(session, m.code, system=m.system, on=on) for m in mentions]
     facts = [_fact(detail) for detail in details]
     procedures = any(f.system in PROCEDURE_SYSTEMS for f in facts)
     check = check_codes(session, [f.code for f in facts], on=on) if len(facts) > 1 or procedures else None
-    return Enrichment(facts, details, check)
+    return Enrichment(facts, details, check, [(m.system, m.code) for m in mentions], modifiers)
 
 
 def _distinct(mentions: list[Mention]) -> list[Mention]:

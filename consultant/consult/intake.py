@@ -25,6 +25,7 @@ class Findings:
     reasons: list[str]
     consultation_status: str
     phi: dict
+    asks: list[dict]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def take_in(
             route=findings.route,
             route_reasons=findings.reasons,
             phi=findings.phi,
+            asks=findings.asks,
         ).returning(Question.id)
     ).scalar_one()
     return TakenIn(question_id, consultation_id, sender_id, joined)

@@ -1,4 +1,5 @@
-"""process_inbound: one stored message through parse -> intake -> enrich -> route -> draft -> reply.
+"""process_inbound: one stored message through parse -> screen -> understand -> enrich -> route -> draft ->
+intake -> reply.
 
 Idempotent: a message already past this step is left alone. It all happens in one transaction,
 so a crash leaves the row 'received' for the sweeper and a re-run makes no second reply."""
@@ -7,19 +8,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from consultant.consult import emails
-from consultant.consult.enrich import enrich
+from consultant.consult.drafts.prepare import PreparedDraft, prepare_draft
+from consultant.consult.drafts.store import save_draft
+from consultant.consult.enrich import Enrichment, enrich
 from consultant.consult.intake import Findings, take_in
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
+from consultant.consult.routing.policy import load_policy
 from consultant.consult.routing.router import AUTO, decide
 from consultant.consult.routing.rules import Case
 from consultant.consult.screen.phi import find_phi
+from consultant.consult.understand.questions import understand
 from consultant.db.base import utcnow
 from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus, Question
 from consultant.db.session import in_transaction, session_scope
@@ -89,29 +94,30 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     except UnsafeHeaderValue:
         return _finish(session, inbound_id, InboundStatus.QUARANTINED, "no usable sender address")
 
-    enrichment = enrich(session, parsed.text)
-    facts = enrichment.facts
-    phi = screen_phi(parsed)
-    decision = decide(Case(parsed.text, facts, [span["kind"] for spans in phi.values() for span in spans]))
+    understood = understand_message(session, settings, parsed)
+    draft, decision = understood.draft, understood.draft.decision
     auto = decision.route == AUTO
     findings = Findings(
-        codes=[{"system": f.system, "code": f.code} for f in facts],
-        facts=enrichment.as_dict(),
+        codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
+        facts=understood.enrichment.as_dict(),
         route=decision.route,
         reasons=list(decision.reasons),
         consultation_status=ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW,
-        phi=phi,
+        phi=understood.phi,
+        asks=understood.asks,
     )
     taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix)
+    save_draft(session, taken.question_id, taken.consultation_id, draft)
 
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
     # a subject that names a patient is not repeated in our reply
-    subject = reply_subject(settings.reference_prefix, taken.consultation_id, "" if phi["subject"] else parsed.subject)
+    subject = reply_subject(settings.reference_prefix, taken.consultation_id,
+                            "" if understood.phi["subject"] else parsed.subject)
     if auto:
-        name, context = "answer", emails.answer(reference, subject, enrichment, settings.service_name)
+        name, context = "answer", emails.answer(reference, subject, draft, settings.service_name)
     else:
         name = "acknowledgement"
-        context = emails.acknowledgement(reference, subject, enrichment, settings.service_name,
+        context = emails.acknowledgement(reference, subject, draft, settings.service_name,
                                          settings.review_response_hours)
     reply = queue_reply(
         session, settings, name=name, context=context, consultation_id=taken.consultation_id,
@@ -122,9 +128,37 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     _finish(session, inbound_id, InboundStatus.PROCESSED, f"{decision.route}: {name}")
     log.info(
         "inbound processed inbound=%d consultation=%d question=%d route=%s codes=%d outbound=%d",
-        inbound_id, taken.consultation_id, taken.question_id, decision.route, len(facts), reply.outbound_id,
+        inbound_id, taken.consultation_id, taken.question_id, decision.route, len(understood.enrichment.facts),
+        reply.outbound_id,
     )
     return Outcome(InboundStatus.PROCESSED, (reply,))
+
+
+@dataclass(frozen=True)
+class Understood:
+    enrichment: Enrichment
+    phi: dict
+    asks: list[dict]  # each question: offsets, codes, intents, confidence, route and reasons
+    draft: PreparedDraft  # carries the final decision
+
+
+def understand_message(session: Session, settings: Settings, parsed: ParsedEmail,
+                       on: date | None = None) -> Understood:
+    """screen -> understand -> enrich -> route -> draft, for one parsed message; writes nothing."""
+    phi = screen_phi(parsed)
+    questions = understand(parsed.text, parsed.attachments)
+    enrichment = enrich(session, parsed.text, on=on)
+    case = Case(
+        text=parsed.text, questions=questions, facts=enrichment.by_mention,
+        policy=load_policy(settings.routing_policy).for_plan(None),
+        phi_kinds=[span["kind"] for spans in phi.values() for span in spans],
+        attachments=parsed.attachments, mue_codes=enrichment.mue_codes,
+        described_modifiers=enrichment.described_modifiers,
+    )
+    draft = prepare_draft(session, settings.templates_dir, enrichment, questions, decide(case), on=on)
+    routes = {r.number: r.as_dict() for r in draft.decision.questions}
+    asks = [{**q.as_dict(), **routes[q.number]} for q in questions]
+    return Understood(enrichment, phi, asks, draft)
 
 
 def screen_phi(parsed: ParsedEmail) -> dict:

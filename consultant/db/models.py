@@ -113,10 +113,41 @@ class Question(Base):
     route_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     # possible patient identifiers, as offsets only: {"subject": [{kind, start, end}], "text": [...]}
     phi: Mapped[dict] = mapped_column(JSON, default=dict)
+    # each question the message asks: offsets, codes, intents with confidence, route and reasons
+    asks: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
     inbound: Mapped[InboundEmail] = relationship()
+
+
+class DraftStatus:
+    SENT = "sent"  # answered at once: the draft went out as written
+    PENDING_REVIEW = "pending_review"  # waiting for a reviewer
+    APPROVED = "approved"  # a reviewer approved (perhaps edited) it; the reply is queued
+    REJECTED = "rejected"  # a reviewer answered otherwise or closed it
+    FINAL = frozenset({SENT, APPROVED, REJECTED})
+
+
+class Draft(Base):
+    """The answer prepared for a question: sent at once, or the reviewer's starting point."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), unique=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    origin: Mapped[str] = mapped_column(String(16), default="auto")  # who wrote the current text
+    body_text: Mapped[str] = mapped_column(Text)  # what the reviewer edits; for a sent draft, what went out
+    sections: Mapped[list[dict]] = mapped_column(JSON, default=list)  # per question: kinds, route, facts shown
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # codes named in the draft that the catalog does not have on the date, facts without a source
+    grounding_problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(320))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboundEmail(Base):

@@ -35,3 +35,9 @@ def render_email(templates_dir: Path, name: str, context: dict) -> Rendered:
     except TemplateNotFound:
         html = None
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def render_fragment(templates_dir: Path, template: str, context: dict, html: bool = False) -> str:
+    """One template under templates/email/ on its own (an answer section, a draft)."""
+    text_env, html_env = _environments(str(templates_dir / "email"))
+    return (html_env if html else text_env).get_template(template).render(context)

@@ -1,25 +1,43 @@
-"""Routing rules: each looks at a case and returns a reason to hold it for a reviewer, or None.
-Rules never act; the router decides from all reasons."""
+"""Routing rules: each looks at the case (and, for question rules, one of its questions) and returns a
+reason to hold it for a reviewer, or None. Rules never act; the router decides from all reasons."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from consultant.codes.lookup import CodeFact, Status
+from consultant.consult.routing.policy import Policy
+from consultant.consult.understand.intents import CODE_INTENTS, PAIR, UNITS
+from consultant.consult.understand.questions import Question
+
+# code sets loaded whole: a code missing from them does not exist. A licensee's CPT file may hold only
+# the codes a practice uses, so a CPT code missing from it is for a person to judge.
+COMPLETE_SETS = frozenset({"icd10cm", "pcs", "hcpcs"})
+_POINTS_TO_ATTACHMENT = re.compile(r"\battach\w*|\benclosed\b|\bsee (?:the )?(?:file|pdf|document|scan|image)",
+                                   re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Case:
-    """What routing may look at: the question text, what the catalog says, what screening flagged."""
+    """What routing may look at: the questions understood, what the catalog says, what screening flagged."""
 
     text: str
-    facts: list[CodeFact]
+    questions: list[Question]
+    facts: dict[tuple[str, str], CodeFact]
+    policy: Policy = field(default_factory=Policy)
     phi_kinds: list[str] = field(default_factory=list)  # kinds of the PHI spans found in subject or text
+    attachments: tuple[str, ...] = ()
+    mue_codes: frozenset[str] = frozenset()  # codes with an MUE in force on the date of service
+    described_modifiers: frozenset[str] = frozenset()  # modifiers the catalog has a descriptor for
 
 
-Rule = Callable[[Case], str | None]
+EmailRule = Callable[[Case], str | None]
+QuestionRule = Callable[[Case, Question], str | None]
 
+
+# --- the whole email ----------------------------------------------------------------------------
 
 def phi_present(case: Case) -> str | None:
     if not case.phi_kinds:
@@ -27,18 +45,81 @@ def phi_present(case: Case) -> str | None:
     return f"possible patient identifiers ({', '.join(sorted(set(case.phi_kinds)))}): a person must answer"
 
 
-def no_code_found(case: Case) -> str | None:
-    if not case.facts:
-        return "no code found in the question"
+def plan_reviews_everything(case: Case) -> str | None:
+    return "the sender's plan has every answer reviewed" if case.policy.review_all else None
+
+
+def attachment_carries_question(case: Case) -> str | None:
+    if not case.attachments:
+        return None
+    if _POINTS_TO_ATTACHMENT.search(case.text) or not case.text.strip():
+        names = ", ".join(case.attachments[:3]) + (" ..." if len(case.attachments) > 3 else "")
+        return f"the question is in an attachment ({names}): a person must read it"
     return None
 
 
-def code_not_describable(case: Case) -> str | None:
-    missing = [f for f in case.facts if f.status not in Status.DESCRIBABLE]
+# --- each question ------------------------------------------------------------------------------
+
+def intent_not_answered_automatically(case: Case, question: Question) -> str | None:
+    held = [intent for intent in question.intents if intent not in case.policy.auto_intents]
+    if not held:
+        return None
+    return f"{' and '.join(_label(i) for i in held)} question: a person must answer"
+
+
+def low_confidence(case: Case, question: Question) -> str | None:
+    if question.confidence >= case.policy.min_confidence:
+        return None
+    return (f"the question could not be read with confidence ({question.confidence:.2f} < "
+            f"{case.policy.min_confidence:.2f}; read as {', '.join(map(_label, question.intents))})")
+
+
+def no_code_to_answer_from(case: Case, question: Question) -> str | None:
+    if question.codes or question.modifiers or not CODE_INTENTS & set(question.intents):
+        return None
+    return "no code found in the question"
+
+
+def code_not_describable(case: Case, question: Question) -> str | None:
+    answers_unknown = set(question.intents) <= case.policy.unknown_code_answers
+    missing = []
+    for key in question.codes:
+        fact = case.facts.get(key)
+        if fact is None or fact.status in Status.DESCRIBABLE:
+            continue
+        if fact.status == Status.INVALID and answers_unknown and fact.system in COMPLETE_SETS:
+            continue  # "is K76.99 real?": the answer is that it is not, with the nearest valid codes
+        missing.append(fact)
+    missing += [m for m in question.modifiers if m not in case.described_modifiers]
     if not missing:
         return None
-    described = ", ".join(f"{f.system_name} {f.code} ({f.status})" for f in missing)
-    return f"the catalog cannot describe {described}"
+    return "the catalog cannot describe " + ", ".join(
+        f"{f.system_name} {f.code} ({f.status})" if isinstance(f, CodeFact) else f"modifier {f}" for f in missing)
 
 
-RULES: tuple[Rule, ...] = (phi_present, no_code_found, code_not_describable)
+def pair_needs_two_codes(case: Case, question: Question) -> str | None:
+    if PAIR in question.intents and len(question.codes) < 2:
+        return "a question about codes together names fewer than two codes"
+    return None
+
+
+def units_without_mue(case: Case, question: Question) -> str | None:
+    if UNITS not in question.intents:
+        return None
+    missing = [code for system, code in question.codes if system in ("cpt", "hcpcs") and code not in case.mue_codes]
+    if not missing and any(system in ("cpt", "hcpcs") for system, _ in question.codes):
+        return None
+    if not missing:
+        return "a units question names no CPT or HCPCS code"
+    return f"no MUE in the catalog for {', '.join(missing)}"
+
+
+def _label(intent: str) -> str:
+    return intent.replace("_", " ")
+
+
+EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, plan_reviews_everything, attachment_carries_question)
+QUESTION_RULES: tuple[QuestionRule, ...] = (
+    intent_not_answered_automatically, low_confidence, no_code_to_answer_from, code_not_describable,
+    pair_needs_two_codes, units_without_mue,
+)

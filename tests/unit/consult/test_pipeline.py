@@ -137,7 +137,7 @@ class TestRunInbound:
     def test_a_message_that_keeps_failing_is_quarantined_with_its_error(self, app, monkeypatch):
         inbound_id = receive(question_email())
 
-        def broken(session, text):
+        def broken(session, text, on=None):
             raise RuntimeError("catalog unavailable")
 
         monkeypatch.setattr("consultant.consult.pipeline.enrich", broken)
@@ -170,7 +170,7 @@ class TestRunInbound:
             stale = utcnow() - timedelta(seconds=app.sweep_after + 1)
             session.execute(update(InboundEmail).values(updated_at=stale))
 
-        def worker_dies(session, text):
+        def worker_dies(session, text, on=None):
             raise SystemExit("killed")  # not an Exception: nothing in the pipeline may record it
 
         monkeypatch.setattr("consultant.consult.pipeline.enrich", worker_dies)
@@ -199,7 +199,7 @@ class TestReplyWording:
     def test_invalid_icd_code_is_called_out(self, app):
         outcome = process(app, receive(question_email("Is K76.99 a real code?")))
         text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
-        assert "K76.99 (ICD-10-CM): not found in ICD-10-CM" in text
+        assert "K76.99 (ICD-10-CM): not a code in ICD-10-CM 2026" in text
 
 
 def reply_text(settings, question: str) -> str:
@@ -215,7 +215,8 @@ class TestGroundedContent:
 
     def test_a_header_lists_its_billable_completions(self, app):
         text = reply_text(app, "Is S72.001 complete?")
-        assert "needs more characters" in text
+        assert "Not billable as written: it needs a 7th character" in text
+        assert "A: initial encounter for closed fracture" in text
         assert "S72.001A  Fracture of unspecified part of neck of right femur, initial encounter for closed fracture" in text
         assert "... and 8 more." in text
 
@@ -253,7 +254,7 @@ class TestGroundedContent:
             import_file(session, "hcpcs", Path(__file__).parents[2] / "fixtures" / "codes" / "hcpcs_anweb_sample.txt")
         outcome = process(app, receive(question_email("Can I still bill G0202?")))
         text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
-        assert "G0202 (HCPCS Level II):" in text and "Deleted: not valid for the date of service" in text
+        assert "G0202 (HCPCS Level II):" in text and "Deleted on 2017-12-31: not valid for the date of service" in text
         assert "typing error" not in text
         assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
 

@@ -5,7 +5,11 @@ from jinja2 import UndefinedError
 
 from consultant.codes.lookup import CodeFact
 from consultant.consult import emails
+from consultant.consult.drafts.prepare import PreparedDraft
+from consultant.consult.drafts.sections import section_for
 from consultant.consult.enrich import Enrichment
+from consultant.consult.routing.router import REVIEW, Decision
+from consultant.consult.understand.questions import understand
 from consultant.mail.render import render_email
 from consultant.settings import PROJECT_ROOT
 
@@ -13,10 +17,13 @@ TEMPLATES = PROJECT_ROOT / "templates"
 
 
 def _acknowledgement(**overrides) -> dict:
-    """The context the acknowledgement template reads, built by consultant.consult.emails itself."""
+    """The context the acknowledgement template reads, built by consultant.consult itself."""
     fact = CodeFact("icd10cm", "K76.0", "billable", "Fatty (change of) liver, NEC", "test", "ICD-10-CM 2026")
-    context = emails.acknowledgement("CC-42", "Re: Is K76.0 billable? [CC-42]", Enrichment([fact]),
-                                     "Coding Consultant", 24)
+    enrichment = Enrichment([fact], keys=[("icd10cm", "K76.0")])
+    question = understand("Is K76.0 billable?")[0]
+    section = section_for(enrichment, question, REVIEW, ["held for the test"], {}, numbered=False)
+    draft = PreparedDraft(Decision(REVIEW, ("held for the test",)), [section], "", ["ICD-10-CM 2026"], [])
+    context = emails.acknowledgement("CC-42", "Re: Is K76.0 billable? [CC-42]", draft, "Coding Consultant", 24)
     context.update(overrides)
     return context
 
@@ -37,7 +44,7 @@ class TestRenderEmail:
 
     def test_values_in_included_partials_are_escaped_too(self):
         context = _acknowledgement()
-        context["codes"][0]["descriptor"] = "<img src=x onerror=alert(1)>"
+        context["sections"][0]["codes"][0]["descriptor"] = "<img src=x onerror=alert(1)>"
         rendered = render_email(TEMPLATES, "acknowledgement", context)
         assert "&lt;img src=x onerror=alert(1)&gt;" in rendered.html
         assert "<img" not in rendered.html
