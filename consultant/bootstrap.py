@@ -7,6 +7,7 @@ import logging
 from consultant.codes import lay
 from consultant.codes.importers import icd10cm
 from consultant.codes.search import rebuild_index
+from consultant.consult.routing.policy import load_policy
 from consultant.db.migrate import upgrade
 from consultant.db.session import session_scope
 from consultant.settings import Settings
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def prepare(settings: Settings, load_codes: bool = True) -> None:
+    load_policy(settings.routing_policy)  # refuse to start on a bad routing policy, naming the key
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     if load_codes:

@@ -48,8 +48,13 @@ def run(workers: int | None) -> None:
     from consultant.bootstrap import prepare
     from consultant.supervisor import Child, Supervisor, receiver_argv, worker_argv
 
+    from consultant.consult.routing.policy import PolicyError
+
     settings = get_settings()
-    prepare(settings)
+    try:
+        prepare(settings)
+    except PolicyError as exc:
+        raise click.ClickException(f"routing policy: {exc}") from exc
     host, port = settings.smtp_host_port
     where = settings.relay or f"maildir {settings.maildir}"
     click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import worker_process_init
 
+from consultant.consult.routing.policy import load_policy
 from consultant.jobs import celery_config, prepare_broker
 from consultant.logging_setup import configure_logging
 from consultant.settings import get_settings
 
 settings = get_settings()
+load_policy(settings.routing_policy)  # a bad routing policy stops the worker here, with the key named
 prepare_broker(settings)
 configure_logging()
 

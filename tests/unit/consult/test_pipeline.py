@@ -4,7 +4,15 @@ from sqlalchemy import func, select
 
 from consultant import jobs
 from consultant.consult.pipeline import MAX_ATTEMPTS, process_inbound, run_inbound
-from consultant.db.models import Consultation, InboundEmail, OutboundEmail, Question, UsageEvent
+from consultant.db.models import (
+    Consultation,
+    Draft,
+    DraftStatus,
+    InboundEmail,
+    OutboundEmail,
+    Question,
+    UsageEvent,
+)
 from consultant.db.session import session_scope
 from consultant.mail.inbound import Envelope, store_raw
 from tests.builders import question_email
@@ -296,3 +304,50 @@ class TestServiceLevel:
         settings = configure(database_url=f"sqlite:///{copy}", review_response_hours="4")
         text = reply_text(settings, "What is 99213?")
         assert "normally within 4 hours" in text
+
+
+class TestQuestionsAndDrafts:
+    def test_several_questions_are_each_answered_in_one_reply(self, question_app):
+        text = reply_text(question_app, "Hi,\n1) what is K57.30\n2) can K57.30 and K63.5 be coded together?\n"
+                                        "3) is K63.5 billable\nThanks")
+        assert "1. K57.30: code lookup" in text
+        assert "2. K57.30, K63.5: codes together" in text
+        assert "3. K63.5: validity" in text
+        assert "Diverticulosis of large intestine without perforation or abscess without bleeding" in text
+
+    def test_what_the_code_sets_settle_is_answered_and_the_rest_held(self, question_app):
+        outcome = process(question_app, receive(question_email(
+            "1) What is K76.0?\n2) Does Medicare pay for G0439 annually?")))
+        reply = outbound(outcome.outbound_ids[0])
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert reply.kind == "acknowledgement"
+        assert "What the code sets settle is answered below; a certified coder will answer the rest" in text
+        assert "Fatty (change of) liver, not elsewhere classified" in text
+        assert "2. G0439: coverage or payment\r\nA certified coder will answer this question" in text
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+            draft = session.scalars(select(Draft)).one()
+        assert [(a["number"], a["route"], a["intents"]) for a in question.asks] == [
+            (1, "auto", ["lookup"]), (2, "review", ["coverage"])]
+        assert question.route_reasons == ["question 2: coverage question: a person must answer"]
+        assert draft.status == DraftStatus.PENDING_REVIEW
+        assert "[REVIEWER: answer the coverage or payment question" in draft.body_text
+        assert "K76.0" not in draft.body_text  # already answered; the reviewer's draft is what is left
+
+    def test_an_answer_sent_at_once_is_kept_as_a_sent_draft(self, question_app):
+        outcome = process(question_app, receive(question_email("How many units of J1100 can we bill per day?")))
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+        with session_scope() as session:
+            draft = session.scalars(select(Draft)).one()
+        assert draft.status == DraftStatus.SENT and draft.origin == "auto"
+        assert "MUE (practitioner): J1100" in draft.body_text
+        assert draft.grounding_problems == []
+        assert any(source.startswith("MUE") for source in draft.sources)
+
+    def test_a_question_naming_a_patient_gets_a_full_draft_for_the_reviewer(self, question_app):
+        process(question_app, receive(question_email("Pt John Smith: is K76.0 billable?")))
+        with session_scope() as session:
+            draft = session.scalars(select(Draft)).one()
+        assert draft.status == DraftStatus.PENDING_REVIEW
+        assert "K76.0 (ICD-10-CM): Fatty (change of) liver, not elsewhere classified" in draft.body_text
+        assert "Smith" not in draft.body_text
