@@ -81,7 +81,7 @@ def sources_of(sections: list[dict]) -> list[str]:
         for c in s["codes"]:
             if c["version"]:
                 versions.add(c["version"])
-            if c.get("lay"):
+            if c.get("lay") and "lookup" in s["kinds"] and not s["held"]:  # lay text is shown in full answers only
                 versions.add(LAY_SOURCE)
         for kind in ("excludes1", "excludes2", "ptp", "mue"):
             versions |= {f["version"] for f in s["together"][kind] if f.get("version")}

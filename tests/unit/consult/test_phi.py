@@ -275,3 +275,19 @@ class TestLabelledSet:
         assert scores["sentences"] >= 150
         assert scores["overall"]["recall"] >= 0.95
         assert scores["overall"]["precision"] >= 0.90
+
+
+class TestQuestionSets:
+    """Whole emails written by someone else for the answer engine (tests/fixtures/questions/): those
+    whose note mentions PHI must be flagged, the others must not. Not used to tune the detector."""
+
+    @pytest.mark.parametrize("name", ["labelled", "holdout"])
+    def test_emails_with_patient_identifiers_are_flagged_and_no_others(self, name):
+        path = Path(__file__).parents[2] / "fixtures" / "questions" / f"{name}.jsonl"
+        entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        labelled = {e["id"] for e in entries if "PHI" in e["note"]}
+        flagged = {e["id"] for e in entries
+                   if find_phi(e["subject"], "coder@clinic.example") or find_phi(e["text"], "coder@clinic.example")}
+        assert labelled, "the set has emails with patient identifiers"
+        assert flagged - labelled == set(), "flagged without a patient identifier"
+        assert labelled - flagged == set(), "patient identifiers missed"
