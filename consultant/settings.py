@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     service_name: str = "Coding Consultant"
     reference_prefix: str = "CC"
     review_response_hours: int = Field(default=24, ge=1)  # the service level promised in acknowledgements
+    # automatic replies (answers and acknowledgements) to one address in 24 hours; past it, mail is kept for staff
+    # and nothing is sent, so a responder that ignores Auto-Submitted cannot hold us in a loop
+    auto_reply_cap_per_day: int = Field(default=30, ge=1)
     send_retry_delays: list[int] = Field(default_factory=lambda: [30, 120, 600, 1800, 7200, 21600])
     sweep_interval: float = 30.0
     sweep_after: float = 120.0

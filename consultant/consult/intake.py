@@ -75,7 +75,7 @@ def take_in(
 
 
 def find_thread(session: Session, parsed: ParsedEmail, sender_id: int, reference_prefix: str) -> int | None:
-    """References, then In-Reply-To, then the subject tag; only the asker's own consultations."""
+    """References (newest first), then In-Reply-To, then the subject tag; only the asker's own consultations."""
     for consultation_id in _candidates(session, parsed, reference_prefix):
         owner = session.scalar(select(Consultation.sender_id).where(Consultation.id == consultation_id))
         if owner == sender_id:
@@ -84,7 +84,9 @@ def find_thread(session: Session, parsed: ParsedEmail, sender_id: int, reference
 
 
 def _candidates(session: Session, parsed: ParsedEmail, reference_prefix: str):
-    for message_id in parsed.thread_ids:
+    for message_id in dict.fromkeys([*reversed(parsed.references), *([parsed.in_reply_to] or [])]):
+        if not message_id:
+            continue
         ours = session.scalar(select(OutboundEmail.consultation_id).where(OutboundEmail.message_id == message_id))
         if ours is not None:
             yield ours

@@ -18,6 +18,7 @@ from consultant.consult.drafts.prepare import PreparedDraft, prepare_draft
 from consultant.consult.drafts.store import save_draft
 from consultant.consult.enrich import Enrichment, enrich
 from consultant.consult.intake import Findings, take_in
+from consultant.consult.loops import ours_came_back, record_bounce, replies_in_last_day
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.consult.routing.policy import load_policy
@@ -28,6 +29,7 @@ from consultant.consult.understand.questions import understand
 from consultant.db.base import utcnow
 from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus, Question
 from consultant.db.session import in_transaction, session_scope
+from consultant.mail.bounces import read_bounce
 from consultant.mail.compose import UnsafeHeaderValue, safe_address
 from consultant.mail.parse import ParsedEmail, UnparseableEmail, parse_email
 from consultant.settings import Settings
@@ -86,16 +88,24 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     except UnparseableEmail as exc:
         return _finish(session, inbound_id, InboundStatus.QUARANTINED, str(exc))
     if parsed.machine:
-        return _finish(session, inbound_id, InboundStatus.MACHINE, parsed.machine)
+        bounce = read_bounce(inbound.raw, settings.mail_domain, inbound.mail_from)
+        bounced = record_bounce(session, bounce) if bounce else []
+        note = f"; failure report for our message(s) {', '.join(map(str, bounced))}" if bounced else ""
+        return _finish(session, inbound_id, InboundStatus.MACHINE, parsed.machine + note)
     if parsed.sender in settings.accepted_addresses:
         return _finish(session, inbound_id, InboundStatus.MACHINE, "sent from our own address (mail loop)")
+    if ours_came_back(session, parsed.message_id, settings.mail_domain):
+        return _finish(session, inbound_id, InboundStatus.MACHINE, "our own message came back (mail loop)")
     try:
         safe_address(parsed.sender)
     except UnsafeHeaderValue:
         return _finish(session, inbound_id, InboundStatus.QUARANTINED, "no usable sender address")
 
-    understood = understand_message(session, settings, parsed)
+    recent = replies_in_last_day(session, parsed.sender)
+    understood = understand_message(session, settings, parsed, recent_replies=recent)
     draft, decision = understood.draft, understood.draft.decision
+    if recent >= settings.auto_reply_cap_per_day:
+        return _taken_in_without_reply(session, settings, inbound_id, inbound.message_id_key, parsed, understood)
     auto = decision.route == AUTO
     findings = Findings(
         codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
@@ -142,8 +152,23 @@ class Understood:
     draft: PreparedDraft  # carries the final decision
 
 
+def _taken_in_without_reply(session: Session, settings: Settings, inbound_id: int, key: str, parsed: ParsedEmail,
+                            understood: Understood) -> Outcome:
+    """Past the daily cap of automatic replies: keep the question for staff and send nothing."""
+    decision = understood.draft.decision
+    findings = Findings(
+        codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
+        facts=understood.enrichment.as_dict(), route=decision.route, reasons=list(decision.reasons),
+        consultation_status=ConsultationStatus.AWAITING_REVIEW, phi=understood.phi, asks=understood.asks,
+    )
+    taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix)
+    save_draft(session, taken.question_id, taken.consultation_id, understood.draft)
+    ledger.record(session, taken.sender_id, ledger.QUESTION, f"question:{taken.question_id}", taken.consultation_id)
+    return _finish(session, inbound_id, InboundStatus.PROCESSED, "review: no reply (automatic reply cap reached)")
+
+
 def understand_message(session: Session, settings: Settings, parsed: ParsedEmail,
-                       on: date | None = None) -> Understood:
+                       on: date | None = None, recent_replies: int = 0) -> Understood:
     """screen -> understand -> enrich -> route -> draft, for one parsed message; writes nothing."""
     phi = screen_phi(parsed)
     questions = understand(parsed.text, parsed.attachments)
@@ -154,6 +179,7 @@ def understand_message(session: Session, settings: Settings, parsed: ParsedEmail
         phi_kinds=[span["kind"] for spans in phi.values() for span in spans],
         attachments=parsed.attachments, mue_codes=enrichment.mue_codes,
         described_modifiers=enrichment.described_modifiers,
+        recent_replies=recent_replies, reply_cap=settings.auto_reply_cap_per_day,
     )
     draft = prepare_draft(session, settings.templates_dir, enrichment, questions, decide(case), on=on)
     routes = {r.number: r.as_dict() for r in draft.decision.questions}

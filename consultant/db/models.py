@@ -54,6 +54,9 @@ class Sender(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # our mail to this address came back as undeliverable (the last failure report)
+    bouncing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class InboundEmail(Base):
@@ -172,6 +175,8 @@ class OutboundEmail(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a failure report came back for it
+    bounce_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_outbound_email_status_next", "status", "next_attempt_at"),)
 

@@ -31,6 +31,8 @@ class Case:
     attachments: tuple[str, ...] = ()
     mue_codes: frozenset[str] = frozenset()  # codes with an MUE in force on the date of service
     described_modifiers: frozenset[str] = frozenset()  # modifiers the catalog has a descriptor for
+    recent_replies: int = 0  # automatic replies to this sender in the last 24 hours
+    reply_cap: int | None = None  # at most this many; past it nothing automatic is sent
 
 
 EmailRule = Callable[[Case], str | None]
@@ -47,6 +49,13 @@ def phi_present(case: Case) -> str | None:
 
 def plan_reviews_everything(case: Case) -> str | None:
     return "the sender's plan has every answer reviewed" if case.policy.review_all else None
+
+
+def reply_cap_reached(case: Case) -> str | None:
+    if case.reply_cap is None or case.recent_replies < case.reply_cap:
+        return None
+    return (f"{case.recent_replies} automatic replies to this sender in 24 hours (cap {case.reply_cap}): "
+            "no reply sent, in case of a mail loop")
 
 
 def attachment_carries_question(case: Case) -> str | None:
@@ -118,7 +127,8 @@ def _label(intent: str) -> str:
     return intent.replace("_", " ")
 
 
-EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, plan_reviews_everything, attachment_carries_question)
+EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, plan_reviews_everything, reply_cap_reached,
+                                      attachment_carries_question)
 QUESTION_RULES: tuple[QuestionRule, ...] = (
     intent_not_answered_automatically, low_confidence, no_code_to_answer_from, code_not_describable,
     pair_needs_two_codes, units_without_mue,

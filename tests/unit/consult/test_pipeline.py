@@ -11,6 +11,7 @@ from consultant.db.models import (
     InboundEmail,
     OutboundEmail,
     Question,
+    Sender,
     UsageEvent,
 )
 from consultant.db.session import session_scope
@@ -351,3 +352,59 @@ class TestQuestionsAndDrafts:
         assert draft.status == DraftStatus.PENDING_REVIEW
         assert "K76.0 (ICD-10-CM): Fatty (change of) liver, not elsewhere classified" in draft.body_text
         assert "Smith" not in draft.body_text
+
+
+class TestLoopsAndBounces:
+    def test_a_failure_report_marks_our_reply_and_its_recipient(self, app):
+        first = process(app, receive(question_email("What is K76.0?")))
+        ours = outbound(first.outbound_ids[0])
+        from tests.unit.mail.test_bounces import dsn
+
+        outcome = process(app, receive(dsn(message_id=ours.message_id), mail_from=""))
+        assert outcome.status == "machine"
+        with session_scope() as session:
+            reason = session.scalars(select(InboundEmail.status_reason).order_by(InboundEmail.id.desc())).first()
+            bounced = session.get(OutboundEmail, ours.id)
+            sender = session.scalars(select(Sender)).one()
+        assert reason.endswith(f"failure report for our message(s) {ours.id}")
+        assert bounced.bounced_at is not None and bounced.bounce_reason.startswith("status 5.1.1")
+        assert sender.bouncing_since is not None
+        assert count_rows(OutboundEmail) == 1  # and the report itself is never answered
+
+    def test_our_own_message_coming_back_is_a_loop(self, app):
+        first = process(app, receive(question_email("What is K76.0?")))
+        echoed = outbound(first.outbound_ids[0]).raw.replace(b"From: Coding Consultant <ask@consultant.localhost>",
+                                                               b"From: coder@example.org")
+        for header in (b"Auto-Submitted: auto-replied\r\n", b"X-Auto-Response-Suppress: All\r\n"):
+            echoed = echoed.replace(header, b"")
+        outcome = process(app, receive(echoed))
+        assert outcome.status == "machine"
+        with session_scope() as session:
+            reasons = session.scalars(select(InboundEmail.status_reason).order_by(InboundEmail.id)).all()
+        assert reasons[-1] == "our own message came back (mail loop)"
+
+    def test_past_the_daily_cap_the_question_is_kept_and_nothing_is_sent(self, configure, catalog_db, tmp_path):
+        import shutil
+
+        copy = tmp_path / "capped.sqlite3"
+        shutil.copyfile(catalog_db, copy)
+        settings = configure(database_url=f"sqlite:///{copy}", auto_reply_cap_per_day="2")
+        for _ in range(2):
+            assert process(settings, receive(question_email("What is K76.0?"))).outbound_ids
+        third = process(settings, receive(question_email("What is K76.0?")))
+        assert third.status == "processed" and third.outbound_ids == ()
+        with session_scope() as session:
+            question = session.scalars(select(Question).order_by(Question.id.desc())).first()
+            consultation = session.get(Consultation, question.consultation_id)
+        assert question.route == "review"
+        assert question.route_reasons[0].startswith("2 automatic replies to this sender in 24 hours (cap 2)")
+        assert consultation.status == "awaiting_review"
+        assert count_rows(OutboundEmail) == 2
+
+    def test_references_lead_to_the_thread_before_in_reply_to(self, app):
+        first = process(app, receive(question_email("What is K76.0?", message_id="<t1@example.org>")))
+        our_id = outbound(first.outbound_ids[0]).message_id
+        reply = question_email("And E11.9?", subject="Another subject", in_reply_to="<unknown@elsewhere>",
+                               references=f"<t1@example.org> {our_id}")
+        process(app, receive(reply))
+        assert count_rows(Consultation) == 1
