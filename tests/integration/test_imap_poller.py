@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from imapclient.exceptions import CapabilityError
 from sqlalchemy import select
 
 from consultant import jobs
@@ -210,3 +212,18 @@ class TestTls:
             untrusted = parse_imap_url(server.url().replace(f"ca={server.cert_path}", "timeout=5"))
             with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
                 connect(untrusted)
+
+    def test_starttls_when_asked(self, app):
+        with DovecotServer(starttls=True) as server:
+            client = connect(parse_imap_url(server.url()))
+            try:
+                assert isinstance(client.socket(), ssl.SSLSocket)
+            finally:
+                client.logout()
+            with running(make_poller(server.url(poll="3600"))):
+                server.append(question_email(message_id="<starttls@example.org>"))
+                wait_until(lambda: stored_ids() == ["<starttls@example.org>"], timeout=15)
+
+    def test_starttls_is_refused_when_the_server_does_not_offer_it(self, app, dovecot):
+        with pytest.raises(CapabilityError, match="STARTTLS"):
+            connect(parse_imap_url(dovecot.url().replace("tls=none", "tls=starttls")))

@@ -1,6 +1,6 @@
 """A real Dovecot IMAP server for tests: own config in a private directory, a free loopback port, one
-passwd-file user, maildir storage. Plain text by default; `tls=True` serves implicit TLS with a
-self-signed certificate made at start. `capabilities` overrides what the server advertises
+passwd-file user, maildir storage. Plain text by default; `tls=True` serves implicit TLS, `starttls=True`
+STARTTLS (required before login), both with a self-signed certificate made at start. `capabilities` overrides what the server advertises
 (e.g. drop MOVE or IDLE).
 
 Dovecot refuses to give mail to root, so when the tests run as root the mail processes run as the
@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,8 +29,9 @@ DEFAULT_CAPABILITIES = ("IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE ID
 
 
 class DovecotServer(_ContextManager):
-    def __init__(self, tls: bool = False, without: tuple[str, ...] = ()) -> None:
+    def __init__(self, tls: bool = False, starttls: bool = False, without: tuple[str, ...] = ()) -> None:
         self.tls = tls
+        self.starttls = starttls
         self.without = without
         self._mail_user = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
         self.directory = Path(tempfile.mkdtemp(prefix="dovecot-test-"))
@@ -45,6 +47,8 @@ class DovecotServer(_ContextManager):
 
     def url(self, mailbox: str = "INBOX", **options: str) -> str:
         scheme, security = ("imaps", {"ca": str(self.cert_path)}) if self.tls else ("imap", {"tls": "none"})
+        if self.starttls:
+            security = {"tls": "starttls", "ca": str(self.cert_path)}
         query = "&".join(f"{k}={v}" for k, v in {**security, **options}.items())
         return f"{scheme}://{USER}:{PASSWORD}@{HOST}:{self.port}/{mailbox}?{query}"
 
@@ -99,7 +103,7 @@ class DovecotServer(_ContextManager):
             os.chown(self.directory / sub, user.pw_uid, user.pw_gid)
         os.chmod(self.directory, 0o755)
         (self.directory / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-        if self.tls:
+        if self.tls or self.starttls:
             self._make_certificate()
         self.config_path.write_text(self._config())
 
@@ -112,8 +116,9 @@ class DovecotServer(_ContextManager):
 
     def _config(self) -> str:
         user, d = self._mail_user, self.directory
-        ssl = (f"ssl = required\nssl_cert = <{self.cert_path}\nssl_key = <{d / 'key.pem'}\n" if self.tls
-               else "ssl = no\n")
+        ssl_settings = "ssl = no\n"
+        if self.tls or self.starttls:
+            ssl_settings = f"ssl = required\nssl_cert = <{self.cert_path}\nssl_key = <{d / 'key.pem'}\n"
         listener = "inet_listener imaps" if self.tls else "inet_listener imap"
         tls_flag = "    ssl = yes\n" if self.tls else ""
         return f"""\
@@ -122,7 +127,7 @@ state_dir = {d / 'run'}
 log_path = {d / 'dovecot.log'}
 protocols = imap
 listen = {HOST}
-{ssl}disable_plaintext_auth = no
+{ssl_settings}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user.pw_name}
 default_internal_group = {grp.getgrgid(user.pw_gid).gr_name}
@@ -159,13 +164,10 @@ protocol imap {{
     # -- what a mail client (the test) does
 
     def client(self) -> IMAPClient:
-        if self.tls:
-            import ssl
-
-            context = ssl.create_default_context(cafile=str(self.cert_path))
-            client = IMAPClient(HOST, self.port, ssl=True, ssl_context=context, timeout=10)
-        else:
-            client = IMAPClient(HOST, self.port, ssl=False, timeout=10)
+        context = ssl.create_default_context(cafile=str(self.cert_path)) if self.tls or self.starttls else None
+        client = IMAPClient(HOST, self.port, ssl=self.tls, ssl_context=context, timeout=10)
+        if self.starttls:
+            client.starttls(context)
         client.login(USER, PASSWORD)
         return client
 
