@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from consultant import jobs
 from consultant.db.models import InboundEmail
-from consultant.db.session import in_transaction, session_scope
+from consultant.db.session import session_scope
 from consultant.mail.imap_checkpoint import load_checkpoint
 from consultant.mail.imap_poller import Backoff, ImapPoller, store_in_database
 from consultant.mail.imap_session import REJECTED_KEYWORD, connect
