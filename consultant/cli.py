@@ -46,11 +46,11 @@ def main(log_level: str | None) -> None:
 def run(workers: int | None) -> None:
     """Run everything on one machine: receiver, workers and sweeper, on the configured database."""
     from consultant.bootstrap import prepare
-    from consultant.supervisor import Child, Supervisor, receiver_argv, worker_argv
-
     from consultant.consult.routing.policy import PolicyError
+    from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, worker_argv
 
     settings = get_settings()
+    account = imap_account() if settings.imap_url else None
     try:
         prepare(settings)
     except PolicyError as exc:
@@ -64,6 +64,9 @@ def run(workers: int | None) -> None:
         Child("receiver", receiver_argv()),
         Child("worker", worker_argv(workers or settings.workers, beat=True)),
     ]
+    if account is not None:
+        click.echo(f"consultant: also fetching mail from {account!r}")
+        children.append(Child("imap", imap_argv()))
     sys.exit(Supervisor(children, env).run())
 
 
@@ -87,6 +90,36 @@ def smtpd() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+
+
+def imap_account():
+    from consultant.mail.imap_url import ImapUrlError, parse_imap_url
+
+    url = get_settings().imap_url
+    if not url:
+        raise click.ClickException("set CONSULTANT_IMAP_URL, e.g. imaps://user:password@mail.example.com/INBOX")
+    try:
+        return parse_imap_url(url)
+    except ImapUrlError as exc:
+        raise click.ClickException(str(exc))
+
+
+@main.command()
+def imap() -> None:
+    """Fetch mail from the mailbox named by CONSULTANT_IMAP_URL: store each message, then move or flag it."""
+    import signal
+
+    from consultant.bootstrap import prepare
+    from consultant.mail.imap_poller import ImapPoller
+
+    settings = get_settings()
+    account = imap_account()
+    prepare(settings, load_codes=False)
+    poller = ImapPoller(account, settings.address, settings.max_message_bytes)
+    signal.signal(signal.SIGTERM, lambda *_: poller.stop())
+    signal.signal(signal.SIGINT, lambda *_: poller.stop())
+    click.echo(f"consultant imap: fetching from {account!r}, after storing: {account.after}")
+    poller.run()
 
 
 @main.command()

@@ -57,6 +57,10 @@ def receiver_argv() -> list[str]:
     return [sys.executable, "-m", "consultant.cli", "smtpd"]
 
 
+def imap_argv() -> list[str]:
+    return [sys.executable, "-m", "consultant.cli", "imap"]
+
+
 class Supervisor:
     def __init__(self, children: list[Child], env: dict[str, str]) -> None:
         self.children = children

@@ -192,3 +192,19 @@ class UsageEvent(Base):
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
     ref_key: Mapped[str] = mapped_column(String(100), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImapCheckpoint(Base):
+    """How far the IMAP poller got in one mailbox: every UID up to last_uid is stored and put away.
+
+    Valid only while the server keeps the same UIDVALIDITY for the mailbox."""
+
+    __tablename__ = "imap_checkpoint"
+    __table_args__ = (UniqueConstraint("account", "mailbox", name="uq_imap_checkpoint_account"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    account: Mapped[str] = mapped_column(String(400))
+    mailbox: Mapped[str] = mapped_column(String(400))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

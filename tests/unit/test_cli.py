@@ -88,3 +88,17 @@ class TestUsage:
         result = CliRunner().invoke(main, ["usage"])
         assert result.exit_code == 1
         assert "run `consultant db upgrade`" in result.output
+
+
+class TestImap:
+    def test_without_a_url_says_what_to_set(self, configure):
+        configure()
+        code, out = run("imap")
+        assert code == 1
+        assert "set CONSULTANT_IMAP_URL" in out
+
+    def test_a_bad_url_is_refused_before_anything_starts(self, configure):
+        configure(imap_url="imaps://user:secret@mail.example.com/INBOX?tls=none")
+        code, out = run("imap")
+        assert code == 1
+        assert "imaps:// is TLS" in out and "secret" not in out
