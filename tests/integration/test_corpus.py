@@ -4,7 +4,6 @@ README names. Each test walks one folder and fails naming every file that went w
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from consultant.db.session import session_scope
 from consultant.mail.inject import REFUSED, inject
 from consultant.mail.parse import UnparseableEmail, parse_email
 from consultant.settings import Settings
+from tests.support.corpus import corpus_folder
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("CONSULTANT_CORPUS_DIR", REPO_ROOT.parent / "shared" / "corpus"))
 
 
 @dataclass(frozen=True)
@@ -30,12 +28,6 @@ class FileOutcome:
     reason: str
     replies: int
     parse: str = ""  # for a duplicate, which the pipeline sets aside unparsed: what the parser made of it
-
-
-def corpus_folder(name: str) -> Path:
-    folder = CORPUS / name
-    assert folder.is_dir(), f"corpus folder {folder} is missing (set CONSULTANT_CORPUS_DIR)"
-    return folder
 
 
 def run_folder(settings: Settings, folder: Path) -> tuple[list[FileOutcome], list[str]]:
