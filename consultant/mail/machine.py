@@ -13,7 +13,8 @@ _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Subscribe", "List-Post", "
 # machine mail and before the ones that only say "bulk" or "list", so a list's bounce is called a bounce.
 _MACHINE_SUBJECTS = (
     ("bounce", re.compile(r"^(?:fwd?:\s*)*(?:returned mail:|undelivered mail returned to sender"
-                          r"|undeliverable(?::| message$)|mail could not be delivered|mail delivery failed|delivery status notification|failure notice$)",
+                          r"|undeliverable(?::| message$)|mail could not be delivered|mail delivery failed"
+                          r"|delivery status notification|failure notice$)",
                           re.IGNORECASE)),
     ("feedback report", re.compile(r"^complaint about message from ", re.IGNORECASE)),  # Hotmail JMRP
     ("auto-reply", re.compile(r"^(?:auto(?:matic)?[ -]?reply|autoreply|out of (?:the )?office(?: autoreply)?)\s*:",

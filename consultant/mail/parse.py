@@ -29,6 +29,7 @@ from consultant.settings import get_settings
 __all__ = ["ParsedEmail", "UnparseableEmail", "parse_email", "split_quoted", "strip_signature"]
 
 _MSGID = re.compile(r"<[^<>\s]{1,250}>")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAIL_HEADERS = frozenset({"from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id", "return-path",
                            "received", "mime-version", "content-type"})
@@ -101,7 +102,7 @@ def _extract(message: Message, envelope_from: str) -> ParsedEmail:
         sender=sender,
         sender_name=name,
         subject=subject,
-        text=strip_signature(text).strip(),
+        text=_BLANK_LINES.sub("\n\n", strip_signature(text)).strip(),
         quoted=quoted,
         in_reply_to=_first_msgid(_header(message, "In-Reply-To")),
         references=tuple(_MSGID.findall(_header(message, "References"))),
@@ -112,12 +113,20 @@ def _extract(message: Message, envelope_from: str) -> ParsedEmail:
 
 
 def _header(message: Message, name: str) -> str:
+    raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
+    if raw is None:
+        return ""
+    if _has_8bit(str(raw)):  # raw 8-bit bytes: decoded here as UTF-8 or Windows-1252, not replaced by "?"
+        return clean_header_text(str(raw))
     try:
         value = message.get(name)
     except Exception:  # the policy's header parser fails on some values (e.g. "Message-ID: <>"): use the raw text
-        value = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
-        value = " ".join(str(value).split()) if value is not None else None
-    return clean_header_text(str(value)) if value is not None else ""
+        value = raw
+    return clean_header_text(str(value))
+
+
+def _has_8bit(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
 def _first_msgid(value: str) -> str | None:

@@ -31,7 +31,8 @@ _FORWARD_MARKERS = (
 FORWARD_SUBJECT = re.compile(r"^(fwd?|wg|tr|rv|enc)\s*:", re.IGNORECASE)  # Fwd:, FW:, WG:, TR:, RV:, ENC:
 _MOBILE_SIGNATURES = re.compile(
     r"^(Sent from my \w[\w ]{0,40}|Sent from (Mail|Outlook) for Windows( \d+)?|Get Outlook for (iOS|Android)"
-    r"|Von meinem \w[\w ]{0,30} gesendet|Envoyé de mon \w[\w ]{0,30}|Enviado desde mi \w[\w ]{0,30})$",
+    r"|Von meinem \w[\w ]{0,30} gesendet|Envoyé de mon \w[\w ]{0,30}|Enviado desde mi \w[\w ]{0,30})"
+    r"\s*(<[^<>]*>)?$",  # Outlook mobile appends its link
     re.IGNORECASE,
 )
 

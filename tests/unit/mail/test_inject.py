@@ -20,7 +20,10 @@ def _eml(folder: Path, name: str, **kwargs) -> Path:
     return path
 
 
-def _mbox(path: Path, *messages: bytes, separator: bytes = b"From coder@example.org Tue Nov 24 09:00:00 2026\n") -> Path:
+MBOX_SEPARATOR = b"From coder@example.org Tue Nov 24 09:00:00 2026\n"
+
+
+def _mbox(path: Path, *messages: bytes, separator: bytes = MBOX_SEPARATOR) -> Path:
     path.write_bytes(b"".join(separator + m.replace(b"\r\n", b"\n") + b"\n" for m in messages))
     return path
 

@@ -68,7 +68,8 @@ def _splice_garbage(raw: bytes, data) -> bytes:
     garbage = data.draw(st.sampled_from([
         b"\nContent-Type: multipart/mixed; boundary=\"\"\n", b"\nContent-Transfer-Encoding: base64\n\n=====\n",
         b"=?utf-8?b?////?=", b"\nContent-Type: text/plain; charset=\"x-\xff\"\n", b"\x00" * 10,
-        b"\nContent-Type: message/rfc822\n\n" * 30, b"\r\r\n\n\r", b"\nContent-Disposition: attachment; filename*0*=''%ff\n",
+        b"\nContent-Type: message/rfc822\n\n" * 30, b"\r\r\n\n\r",
+        b"\nContent-Disposition: attachment; filename*0*=''%ff\n",
     ]))
     return raw[:at] + garbage + raw[at:]
 
