@@ -55,8 +55,7 @@ _REPORT_PARTS = {"message/delivery-status": "bounce", "message/global-delivery-s
 def _report_part(message: Message, sender: str, envelope_from: str) -> str | None:
     """A delivery status or feedback report as the message itself or as one of its top-level parts
     (some gateways wrap it in multipart/mixed)."""
-    payload = message.get_payload()
-    parts = [message, *(payload if isinstance(payload, list) else ())]
+    parts = [message, *(message.get_payload() if message.is_multipart() else ())]
     for part in parts:
         kind = _REPORT_PARTS.get(part.get_content_type()) if isinstance(part, Message) else None
         if kind:

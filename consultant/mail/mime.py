@@ -52,9 +52,7 @@ def check_structure(message: Message, limits: ParseLimits) -> None:
             raise MimeLimitExceeded(f"more than {limits.max_parts} MIME parts")
         if depth > limits.max_depth:
             raise MimeLimitExceeded(f"MIME parts nested deeper than {limits.max_depth} levels")
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+        stack.extend((child, depth + 1) for child in _children(part))
 
 
 def walk(message: Message) -> Iterator[Message]:
@@ -63,9 +61,14 @@ def walk(message: Message) -> Iterator[Message]:
     while stack:
         part = stack.pop()
         yield part
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend(reversed([child for child in payload if isinstance(child, Message)]))
+        stack.extend(reversed(_children(part)))
+
+
+def _children(part: Message) -> list[Message]:
+    """Sub-parts, read without get_payload's decoding of a leaf (which raises on some charset names)."""
+    if not part.is_multipart():
+        return []
+    return [child for child in part.get_payload() if isinstance(child, Message)]
 
 
 def body_text(message: Message) -> str:
@@ -79,11 +82,10 @@ def body_text(message: Message) -> str:
         return decode_payload(message)  # no boundary: the parser kept the body as one string
     forwarded = next((p for p in walk(message) if p is not message and p.get_content_type() == "message/rfc822"),
                      None)
-    if forwarded is not None and isinstance(forwarded.get_payload(), list):
-        inner = forwarded.get_payload()[0]
-        if isinstance(inner, Message):
-            part = _body_part(inner)
-            return _as_text(part) if part is not None else ""
+    inner = _children(forwarded)[:1] if forwarded is not None else []
+    if inner:
+        part = _body_part(inner[0])
+        return _as_text(part) if part is not None else ""
     return ""
 
 
@@ -113,8 +115,7 @@ def decode_payload(part: Message) -> str:
     except Exception:
         payload = None
     if payload is None:
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
+        return ""
     charset = _charset(part)
     for name in (charset, *_FALLBACK_CHARSETS):
         if not name:

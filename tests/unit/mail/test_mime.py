@@ -121,3 +121,8 @@ class TestHelpers:
     def test_clean_header_text_decodes_8bit_and_folds_to_one_line(self):
         assert clean_header_text("Ren\udce9\r\n Codeur") == "René Codeur"
         assert clean_header_text("caf\udcc3\udca9") == "café"
+
+    def test_a_charset_name_with_a_nul_byte_and_8bit_body_does_not_raise(self):
+        raw = (b"From: a@x.example\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+               b"Content-Type: text/plain; charset=\"utf\x00-8\"\n\ncaf\xe9 K76.0\n--b--\n")
+        assert parse_email(raw, "", ParseLimits()).text == "café K76.0"
