@@ -293,5 +293,76 @@ def sweep() -> None:
     click.echo(f"re-queued {len(stuck.inbound_ids)} inbound, {len(stuck.outbound_ids)} outbound")
 
 
+# -- stored inbound mail: feeding saved mail in, listing it, retrying what was quarantined --------------------------
+
+
+@main.command("inject")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def inject_command(paths: tuple[Path, ...]) -> None:
+    """Feed saved mail in as SMTP would: each PATH an .eml file, a folder of them, a maildir or an mbox.
+
+    Each message is stored and queued; an identical one stored before is a duplicate; one over
+    CONSULTANT_MAX_MESSAGE_BYTES is refused. Exits 1 when anything was refused."""
+    from consultant.mail.inject import REFUSED, inject, input_kind
+
+    schema_ready(create=True)
+    settings = get_settings()
+    refused = 0
+    for path in paths:
+        report = inject(settings, path)
+        click.echo(f"{path} ({input_kind(path)}): {report.summary()}")
+        for result in report.results:
+            if result.outcome == REFUSED:
+                refused += 1
+                click.echo(f"  refused {result.name}: {result.reason}")
+    if refused:
+        sys.exit(1)
+
+
+@main.group()
+def inbox() -> None:
+    """Stored inbound mail."""
+
+
+@inbox.command("list")
+@click.option("--status", type=click.Choice(["received", "processed", "duplicate", "machine", "quarantined"]),
+              default=None, help="Only messages in this status.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=100)
+@click.option("--json", "as_json", is_flag=True)
+def inbox_list(status: str | None, limit: int, as_json: bool) -> None:
+    """Messages with id, received_at, sender, size, status and reason."""
+    from consultant.mail.inbox import list_inbox
+
+    schema_ready()
+    with session_scope() as session:
+        rows = list_inbox(session, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no messages")
+        return
+    click.echo(f"{'id':>6}  {'received_at':<20}  {'sender':<30}  {'size':>9}  {'status':<11}  reason")
+    for r in rows:
+        click.echo(f"{r.id:>6}  {r.received_at:%Y-%m-%d %H:%M:%S}Z  {r.sender[:30]:<30}  {r.size:>9}  "
+                   f"{r.status:<11}  {r.reason}")
+
+
+@inbox.command("retry")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--force", is_flag=True, help="Also retry messages that are not quarantined.")
+def inbox_retry(ids: tuple[int, ...], force: bool) -> None:
+    """Put quarantined messages back to 'received' (attempts 0) and queue them. Exits 1 if any was refused."""
+    from consultant.mail.inbox import retry
+
+    schema_ready()
+    with session_scope() as session:
+        results = retry(session, list(ids), force=force)
+    for result in results:
+        click.echo(f"{result.inbound_id}: " + ("queued again" if result.retried else f"not retried, {result.reason}"))
+    if not all(result.retried for result in results):
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     imap_url: str | None = None
     web_listen: str = "127.0.0.1:8000"
     max_message_bytes: int = 25 * 1024 * 1024
+    max_mime_parts: int = Field(default=1000, ge=1)  # a message beyond these limits is quarantined
+    max_mime_depth: int = Field(default=20, ge=1)
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024)
     service_name: str = "Coding Consultant"
     reference_prefix: str = "CC"
     review_response_hours: int = Field(default=24, ge=1)  # the service level promised in acknowledgements

@@ -1,108 +1,78 @@
-"""HTML to readable text with the stdlib parser: scripts and styles dropped, blocks become lines,
-whitespace collapsed as a browser does, blockquote lines marked "> " like a plain-text quote."""
+"""HTML to readable text with inscriptis (layout-aware, on lxml's HTML parser).
+
+Scripts, styles and other invisible elements are dropped, blocks become lines, table cells are
+separated, and blockquote lines are marked "> " like a plain-text quote. The markup is cut at
+MAX_HTML_CHARS before parsing and lxml caps tree depth, so hostile HTML costs bounded time and
+memory; lxml's HTML parser expands no DTD entities, so entity bombs stay inert text."""
 
 from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
+from functools import lru_cache
 
-_LINES = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer", "address", "center",
-          "ul", "ol", "dl", "tbody", "thead", "form", "fieldset", "main", "nav", "aside", "figure"}
-_PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "pre", "hr"}
-_SKIP = {"script", "style", "title", "template", "noscript"}
+from inscriptis import Inscriptis
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.html_properties import Display
+from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_element import HtmlElement
+from lxml.etree import LxmlError
+from lxml.html import document_fromstring
+
+MAX_HTML_CHARS = 2_000_000
+_HIDDEN = ("noscript", "template", "iframe", "object", "embed", "svg", "math", "button", "select")
+_QUOTE = "quote"
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+_BODY = re.compile(r"<body\b", re.IGNORECASE)
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-        self.quote_depth = 0
-        self.pre_depth = 0
-        self.at_line_start = True
-
-    def _newline(self, blank: bool = False) -> None:
-        if not self.parts:
-            return
-        if not self.at_line_start:
-            self.parts.append("\n")
-        if blank:
-            self.parts.append("\n")
-        self.at_line_start = True
-
-    def _write(self, text: str) -> None:
-        if self.at_line_start:
-            text = text if self.pre_depth else text.lstrip(" ")
-            if not text:
-                return
-            if self.quote_depth:
-                text = "> " * self.quote_depth + text
-        self.parts.append(text)
-        self.at_line_start = False
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag == "body":
-            self.skipping = 0  # an unclosed <title> or <style> in the head must not swallow the body
-        elif tag in _SKIP:
-            self.skipping += 1
-        elif tag == "br":
-            if self.at_line_start:
-                self.parts.append("\n")  # <br><br>: a blank line
-            self._newline()
-            self.at_line_start = True
-        elif tag in ("td", "th"):
-            self._write(" ")
-        else:
-            self._block(tag)
-            if tag == "blockquote":
-                self.quote_depth += 1
-            elif tag == "pre":
-                self.pre_depth += 1
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        self.handle_starttag(tag, attrs)  # <br/>, <hr/>: no end tag to handle
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self.skipping = max(0, self.skipping - 1)
-            return
-        if tag == "blockquote":
-            self._block(tag)
-            self.quote_depth = max(0, self.quote_depth - 1)
-            return
-        if tag == "pre":
-            self.pre_depth = max(0, self.pre_depth - 1)
-        self._block(tag)
-
-    def _block(self, tag: str) -> None:
-        if tag in _PARAGRAPHS:
-            self._newline(blank=True)
-        elif tag in _LINES:
-            self._newline()
-
-    def handle_data(self, data: str) -> None:
-        if self.skipping:
-            return
-        if not self.pre_depth:
-            self._write(re.sub(r"\s+", " ", data))
-            return
-        for index, line in enumerate(data.split("\n")):
-            if index:
-                self.parts.append("\n")
-                self.at_line_start = True
-            if line:
-                self._write(line)
+@lru_cache(maxsize=1)
+def _config() -> ParserConfig:
+    css = CSS_PROFILES["strict"].copy()
+    for tag in _HIDDEN:
+        css[tag] = HtmlElement(tag=tag, display=Display.none)
+    for tag in ("ul", "ol"):
+        css[tag] = HtmlElement(tag=tag, display=Display.block)  # list items as plain lines, not indented
+    return ParserConfig(css=css, table_cell_separator=" ", annotation_rules={"blockquote": [_QUOTE]})
 
 
 def html_to_text(markup: str) -> str:
-    parser = _TextExtractor()
+    markup = _close_head(_XML_DECLARATION.sub("", markup[:MAX_HTML_CHARS].replace("\x00", "")).strip())
+    if not markup:
+        return ""
     try:
-        parser.feed(markup)
-        parser.close()
-    except Exception:  # last resort: drop scripts and styles, then every tag
+        converter = Inscriptis(document_fromstring(markup), _config())
+        text = converter.get_text()
+        quotes = [(a.start, a.end) for a in converter.get_annotations() if _QUOTE in a.metadata]
+    except (LxmlError, ValueError, RecursionError):  # last resort: drop scripts and styles, then every tag
         markup = re.sub(r"(?is)<(script|style)\b.*?(</\1\s*>|$)", " ", markup)
         return html.unescape(re.sub(r"<[^>]*>?", " ", markup)).strip()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [line.rstrip() for line in text.split("\n")]
+    return _tidy(_mark_quotes(text, quotes))
+
+
+def _close_head(markup: str) -> str:
+    """Close a <title> or <style> left open in the head, which lxml would let swallow the body."""
+    body = _BODY.search(markup)
+    if body is None:
+        return markup
+    head = markup[: body.start()].lower()
+    closing = "".join(f"</{tag}>" for tag in ("title", "style") if head.count(f"<{tag}") > head.count(f"</{tag}"))
+    return markup[: body.start()] + closing + markup[body.start() :] if closing else markup
+
+
+def _mark_quotes(text: str, quotes: list[tuple[int, int]]) -> str:
+    """Prefix each non-blank line by "> " once per blockquote it lies in."""
+    if not quotes:
+        return text
+    lines: list[str] = []
+    offset = 0
+    for line in text.split("\n"):
+        depth = sum(1 for start, end in quotes if start <= offset < end)
+        lines.append("> " * depth + line.lstrip() if depth and line.strip() else line)
+        offset += len(line) + 1
+    return "\n".join(lines)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\xa0", " ").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -9,10 +9,12 @@ from email.message import Message
 _MACHINE_LOCALPARTS = ("mailerdaemon", "postmaster", "noreply", "donotreply")
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Help", "List-Owner",
                  "Mailing-List", "X-Mailing-List", "X-MLServer", "X-ML-Name")  # RFC 2369/2919, ezmlm, fml
-# Subjects machines write (a person's "Fwd:" of one too); checked last, after every header rule.
+# Subjects machines write (a person's "Fwd:" of one too); checked after the rules that name a kind of
+# machine mail and before the ones that only say "bulk" or "list", so a list's bounce is called a bounce.
 _MACHINE_SUBJECTS = (
-    ("bounce", re.compile(r"^(?:fwd?:\s*)*(?:returned mail:|undelivered mail returned to sender|undeliverable:"
-                          r"|mail delivery failed|delivery status notification \(failure\)|failure notice$)",
+    ("bounce", re.compile(r"^(?:fwd?:\s*)*(?:returned mail:|undelivered mail returned to sender"
+                          r"|undeliverable(?::| message$)|mail could not be delivered|mail delivery failed"
+                          r"|delivery status notification|failure notice$)",
                           re.IGNORECASE)),
     ("feedback report", re.compile(r"^complaint about message from ", re.IGNORECASE)),  # Hotmail JMRP
     ("auto-reply", re.compile(r"^(?:auto(?:matic)?[ -]?reply|autoreply|out of (?:the )?office(?: autoreply)?)\s*:",
@@ -22,8 +24,8 @@ _MACHINE_SUBJECTS = (
 
 def machine_kind(message: Message, sender: str, envelope_from: str) -> str | None:
     """A short reason naming what kind of machine mail this is, or None for a person's mail."""
-    for rule in (_report, _auto_submitted, _precedence, _list_mail, _null_sender, _daemon_sender, _auto_headers,
-                 _machine_subject):
+    for rule in (_report, _report_part, _auto_submitted, _null_sender, _null_return_path, _daemon_sender,
+                 _auto_headers, _machine_subject, _precedence, _list_mail):
         reason = rule(message, sender, envelope_from)
         if reason:
             return reason
@@ -43,6 +45,21 @@ def _report(message: Message, sender: str, envelope_from: str) -> str | None:
         report_type = message.get_param("report-type") or ""
         kind = {"delivery-status": "bounce", "feedback-report": "feedback report"}.get(str(report_type).lower())
         return f"{kind or 'report'} (multipart/report)"
+    return None
+
+
+_REPORT_PARTS = {"message/delivery-status": "bounce", "message/global-delivery-status": "bounce",
+                 "message/feedback-report": "feedback report", "message/disposition-notification": "read receipt"}
+
+
+def _report_part(message: Message, sender: str, envelope_from: str) -> str | None:
+    """A delivery status or feedback report as the message itself or as one of its top-level parts
+    (some gateways wrap it in multipart/mixed)."""
+    parts = [message, *(message.get_payload() if message.is_multipart() else ())]
+    for part in parts:
+        kind = _REPORT_PARTS.get(part.get_content_type()) if isinstance(part, Message) else None
+        if kind:
+            return f"{kind} ({part.get_content_type()})"
     return None
 
 
@@ -71,6 +88,14 @@ def _list_mail(message: Message, sender: str, envelope_from: str) -> str | None:
 def _null_sender(message: Message, sender: str, envelope_from: str) -> str | None:
     if envelope_from.strip() in ("", "<>"):
         return "null envelope sender (delivery notification)"
+    return None
+
+
+def _null_return_path(message: Message, sender: str, envelope_from: str) -> str | None:
+    """The delivering server wrote the null envelope sender as Return-Path: <> (or From: <>)."""
+    for name in ("Return-Path", "From"):
+        if _get(message, name).replace(" ", "") == "<>":
+            return f"null sender ({name}: <>)"
     return None
 
 

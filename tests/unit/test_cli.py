@@ -1,11 +1,16 @@
 """The `consultant` command, run in-process against a real catalog database."""
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from consultant.cli import main
+from consultant.db.models import InboundEmail
+from consultant.db.session import session_scope
+from tests.builders import question_email
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "codes"
 
@@ -102,3 +107,62 @@ class TestImap:
         code, out = run("imap")
         assert code == 1
         assert "imaps:// is TLS" in out and "secret" not in out
+
+
+def _quarantine(inbound_id: int, reason: str) -> None:
+    with session_scope() as session:
+        session.execute(update(InboundEmail).where(InboundEmail.id == inbound_id)
+                        .values(status="quarantined", status_reason=reason))
+
+
+class TestInject:
+    def test_prints_outcome_counts_for_each_path(self, app, tmp_path):
+        (tmp_path / "a.eml").write_bytes(question_email())
+        box = tmp_path / "box.mbox"
+        box.write_bytes(b"From coder@example.org Tue Nov 24 09:00:00 2026\n" + question_email().replace(b"\r\n", b"\n"))
+        code, out = run("inject", str(tmp_path / "a.eml"), str(box), str(tmp_path / "a.eml"))
+        assert code == 0
+        assert out.splitlines() == [
+            f"{tmp_path / 'a.eml'} (eml): 1 stored, 0 duplicate, 0 refused",
+            f"{box} (mbox): 1 stored, 0 duplicate, 0 refused",
+            f"{tmp_path / 'a.eml'} (eml): 0 stored, 1 duplicate, 0 refused",
+        ]
+
+    def test_a_refused_file_is_named_with_its_reason_and_exits_1(self, configure, catalog_db, tmp_path):
+        copy = tmp_path / "db.sqlite3"
+        shutil.copyfile(catalog_db, copy)
+        configure(database_url=f"sqlite:///{copy}", max_message_bytes="1000")
+        (tmp_path / "big.eml").write_bytes(question_email("x" * 2000))
+        result = CliRunner().invoke(main, ["inject", str(tmp_path / "big.eml")])
+        assert result.exit_code == 1
+        assert f"refused {tmp_path / 'big.eml'}: larger than CONSULTANT_MAX_MESSAGE_BYTES (1000 bytes)" in result.output
+
+
+class TestInbox:
+    def test_list_shows_quarantined_messages_with_their_reason(self, app, tmp_path):
+        (tmp_path / "a.eml").write_bytes(question_email(sender="jane@clinic.example"))
+        (tmp_path / "b.eml").write_bytes(question_email())
+        run("inject", str(tmp_path))
+        _quarantine(1, "more than 1000 MIME parts")
+        code, out = run("inbox", "list", "--status", "quarantined")
+        assert code == 0
+        header, row = out.splitlines()
+        assert header.split() == ["id", "received_at", "sender", "size", "status", "reason"]
+        assert row.split()[0] == "1" and "jane@clinic.example" in row
+        assert row.endswith("quarantined  more than 1000 MIME parts")
+        _, listed = run("inbox", "list", "--json")
+        assert [r["status"] for r in json.loads(listed)] == ["quarantined", "received"]
+
+    def test_retry_requeues_quarantined_and_refuses_others(self, app, tmp_path, dispatched):
+        (tmp_path / "a.eml").write_bytes(question_email())
+        (tmp_path / "b.eml").write_bytes(question_email())
+        run("inject", str(tmp_path))
+        _quarantine(1, "header section larger than 65536 bytes")
+        dispatched.jobs.clear()
+        result = CliRunner().invoke(main, ["inbox", "retry", "1", "2"])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            "1: queued again", "2: not retried, status is received, not quarantined (use --force)"]
+        assert dispatched.named("consultant.process_inbound") == [(1,)]
+        code, out = run("inbox", "retry", "2", "--force")
+        assert (code, out.strip()) == (0, "2: queued again")

@@ -1,13 +1,13 @@
-from consultant.mail.html_text import html_to_text
+from consultant.mail.html_text import MAX_HTML_CHARS, html_to_text
 
 
 class TestHtmlToText:
     def test_paragraphs_become_lines_separated_by_a_blank_line(self):
         assert html_to_text("<p>Is K76.0 billable?</p><p>Thanks</p>") == "Is K76.0 billable?\n\nThanks"
 
-    def test_divs_and_list_items_become_lines(self):
+    def test_divs_become_lines_and_list_items_bulleted_lines(self):
         assert html_to_text("<div>one</div><div>two</div><ul><li>K76.0</li><li>I10</li></ul>") == (
-            "one\ntwo\nK76.0\nI10"
+            "one\ntwo\n* K76.0\n* I10"
         )
 
     def test_br_breaks_a_line_and_two_make_a_blank_line(self):
@@ -50,7 +50,7 @@ class TestHtmlToText:
         assert html_to_text("<html><head><title>Newsletter<body><p>Is I10 billable?</p>") == "Is I10 billable?"
 
     def test_unclosed_tags_keep_their_text(self):
-        assert html_to_text("<div><p>first<div>second <b>bold <i>italic") == "first\nsecond bold italic"
+        assert html_to_text("<div><p>first<div>second <b>bold <i>italic") == "first\n\nsecond bold italic"
 
     def test_comments_attributes_and_stray_end_tags_leave_no_text(self):
         text = html_to_text(
@@ -68,3 +68,29 @@ class TestHtmlToText:
     def test_empty_and_whitespace_input_give_empty_text(self):
         assert html_to_text("") == ""
         assert html_to_text("   <p>  </p>\n<div> </div>") == ""
+
+    def test_invisible_elements_are_dropped(self):
+        text = html_to_text("<noscript>enable js</noscript><template>tpl</template><p>Is I10 billable?</p>"
+                            "<iframe>frame fallback</iframe>")
+        assert text == "Is I10 billable?"
+
+    def test_an_entity_bomb_is_not_expanded(self):
+        bomb = (
+            '<!DOCTYPE html [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><html><body><p>&c;&c;&c;</p></body></html>'
+        )
+        text = html_to_text(bomb)
+        assert "aaaaaaaaaa" not in text
+        assert len(text) < len(bomb)
+
+    def test_huge_markup_is_cut_before_parsing(self):
+        text = html_to_text("<p>" + "K76.0 " * (MAX_HTML_CHARS // 3) + "</p><p>TAIL</p>")
+        assert text.startswith("K76.0 K76.0")
+        assert "TAIL" not in text
+        assert len(text) <= MAX_HTML_CHARS
+
+    def test_very_deep_nesting_does_not_raise(self):
+        assert isinstance(html_to_text("<div><blockquote>" * 50_000 + "deep"), str)
+
+    def test_xml_declaration_and_nul_bytes_are_tolerated(self):
+        assert html_to_text("<?xml version='1.0' encoding='utf-8'?><p>Is I10\x00 billable?</p>") == "Is I10 billable?"

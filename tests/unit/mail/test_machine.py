@@ -8,9 +8,7 @@ import pytest
 
 from consultant.mail.machine import machine_kind
 from consultant.mail.parse import parse_email
-from consultant.settings import PROJECT_ROOT
-
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"  # see its README.md
+from tests.support.corpus import CORPUS  # see its README.md
 
 
 def _message(subject: str = "Is K76.0 billable?", **headers: str) -> EmailMessage:
@@ -66,6 +64,28 @@ def _walk(folder: str) -> dict[str, str | None]:
 class TestMachineKind:
     def test_ordinary_message_is_a_person(self):
         assert _kind(_message()) is None
+
+    def test_delivery_status_wrapped_in_multipart_mixed_is_a_bounce(self):
+        raw = (b"From: gateway@relay.example\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+               b"Content-Type: text/plain\n\nNo such user\n--b\nContent-Type: message/delivery-status\n\n"
+               b"Action: failed\n\n--b--\n")
+        message = email.message_from_bytes(raw, policy=policy.default)
+        assert _kind(message, "gateway@relay.example") == "bounce (message/delivery-status)"
+
+    def test_a_bare_delivery_status_message_is_a_bounce(self):
+        message = email.message_from_bytes(b"Content-Type: message/delivery-status\n\nAction: failed\n",
+                                           policy=policy.default)
+        assert _kind(message, "") == "bounce (message/delivery-status)"
+
+    def test_null_return_path_header_is_machine_mail(self):
+        assert _kind(_message(Return_Path="<>")) == "null sender (Return-Path: <>)"
+
+    def test_a_bounce_from_a_list_server_is_called_a_bounce(self):
+        message = _message("Undeliverable Message", Precedence="bulk", List_Id="<neko.example.org>")
+        assert _kind(message) == "bounce (subject)"
+
+    def test_mail_could_not_be_delivered_subject_is_a_bounce(self):
+        assert _kind(_message("Mail could not be delivered")) == "bounce (subject)"
 
     def test_delivery_status_report_is_a_bounce(self):
         assert _kind(_report("delivery-status")).startswith("bounce")

@@ -1,6 +1,6 @@
 from email.message import EmailMessage
 
-from consultant.mail.parse import ParsedEmail, parse_email, split_quoted, strip_signature
+from consultant.mail.parse import ParsedEmail, parse_email
 
 
 def _raw(body: str = "Which code for fatty liver?\n", **headers: str) -> bytes:
@@ -280,20 +280,3 @@ class TestParseEmail:
     def test_machine_mail_is_flagged(self):
         assert _parsed("away", Auto_Submitted="auto-replied").machine is not None
         assert _parsed("a person").machine is None
-
-
-class TestSplitQuoted:
-    def test_reply_quoting_a_forward_still_splits_at_the_quote(self):
-        text, quoted = split_quoted(
-            "Thanks!\n\nOn Mon, Jan 5, 2026 at 10:30 AM Consultant <ask@x.example> wrote:\n"
-            "> ---------- Forwarded message ---------\n> old\n"
-        )
-        assert text.strip() == "Thanks!"
-        assert "Forwarded message" in quoted
-
-
-class TestStripSignature:
-    def test_signature_above_a_forwarded_message_keeps_the_forward(self):
-        assert strip_signature(
-            "Please help.\n-- \nJane\n---------- Forwarded message ---------\nFrom: Dr. Smith\n\nK76.0?\n-- \nDr. Smith"
-        ) == "Please help.\n---------- Forwarded message ---------\nFrom: Dr. Smith\n\nK76.0?"
