@@ -364,5 +364,60 @@ def inbox_retry(ids: tuple[int, ...], force: bool) -> None:
         sys.exit(1)
 
 
+# --- organisations -----------------------------------------------------------------------------
+
+@main.group()
+def orgs() -> None:
+    """Organisations: senders at an organisation's domains (or added by name) share their threads."""
+
+
+@orgs.command("add")
+@click.argument("name")
+@click.option("--domain", "domains", multiple=True, help="A domain whose addresses belong (repeatable).")
+def orgs_add(name: str, domains: tuple[str, ...]) -> None:
+    from consultant.usage.organisations import OrganisationError, create
+
+    schema_ready()
+    try:
+        with session_scope() as session:
+            create(session, name, list(domains))
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"organisation {name!r} added" + (f" for {', '.join(domains)}" if domains else ""))
+
+
+@orgs.command("add-member")
+@click.argument("name")
+@click.argument("address")
+def orgs_add_member(name: str, address: str) -> None:
+    from consultant.usage.organisations import OrganisationError, add_member
+
+    schema_ready()
+    try:
+        with session_scope() as session:
+            add_member(session, name, address)
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{address} is a member of {name!r}")
+
+
+@orgs.command("list")
+def orgs_list() -> None:
+    from sqlalchemy import func, select
+
+    from consultant.db.models import Organisation, Sender
+
+    schema_ready()
+    with session_scope() as session:
+        rows = session.execute(
+            select(Organisation.name, Organisation.domains, func.count(Sender.id))
+            .outerjoin(Sender, Sender.organisation_id == Organisation.id)
+            .group_by(Organisation.id).order_by(Organisation.name)).all()
+    if not rows:
+        click.echo("no organisations")
+    for name, domains, members in rows:
+        click.echo(f"{name}: domains {', '.join(domains) or '-'}; {members} named member(s)")
+
+
 if __name__ == "__main__":
     main()

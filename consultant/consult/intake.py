@@ -1,6 +1,7 @@
 """ParsedEmail -> Question in a Consultation: join the thread it answers, or open a new one.
 
-A message joins a consultation only when its sender is the one who asked; otherwise it opens its own."""
+A message joins a consultation only when its sender asked it, or belongs to the asker's organisation;
+otherwise it opens its own, so nobody can pull another person's conversation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from consultant.consult.reference import find_reference
 from consultant.db.models import Consultation, OutboundEmail, Question
 from consultant.mail.parse import ParsedEmail
 from consultant.usage import ledger
+from consultant.usage.organisations import same_organisation
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,11 @@ def take_in(
 
 
 def find_thread(session: Session, parsed: ParsedEmail, sender_id: int, reference_prefix: str) -> int | None:
-    """References (newest first), then In-Reply-To, then the subject tag; only the asker's own consultations."""
+    """References (newest first), then In-Reply-To, then the subject tag; only consultations of the asker
+    or of an address in the asker's organisation."""
     for consultation_id in _candidates(session, parsed, reference_prefix):
         owner = session.scalar(select(Consultation.sender_id).where(Consultation.id == consultation_id))
-        if owner == sender_id:
+        if owner is not None and same_organisation(session, owner, sender_id):
             return consultation_id
     return None
 

@@ -46,6 +46,17 @@ class ConsultationStatus:
     AWAITING_REVIEW = "awaiting_review"
 
 
+class Organisation(Base):
+    """A practice or company: its senders share threads (and, with plans, a quota)."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)  # every address at these domains belongs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Sender(Base):
     __tablename__ = "sender"
 
@@ -57,6 +68,7 @@ class Sender(Base):
     # our mail to this address came back as undeliverable (the last failure report)
     bouncing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str | None] = mapped_column(Text)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)  # explicit member
 
 
 class InboundEmail(Base):

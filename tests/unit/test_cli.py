@@ -166,3 +166,17 @@ class TestInbox:
         assert dispatched.named("consultant.process_inbound") == [(1,)]
         code, out = run("inbox", "retry", "2", "--force")
         assert (code, out.strip()) == (0, "2: queued again")
+
+
+class TestOrgs:
+    def test_add_member_and_list(self, app):
+        assert run("orgs", "add", "Clinic", "--domain", "clinic.example") == (
+            0, "organisation 'Clinic' added for clinic.example\n")
+        assert run("orgs", "add-member", "Clinic", "sam@freelance.example") == (
+            0, "sam@freelance.example is a member of 'Clinic'\n")
+        assert run("orgs", "list") == (0, "Clinic: domains clinic.example; 1 named member(s)\n")
+
+    def test_a_clash_is_a_clear_error(self, app):
+        run("orgs", "add", "Clinic", "--domain", "clinic.example")
+        code, out = run("orgs", "add", "Other", "--domain", "clinic.example")
+        assert code == 1 and "already belong to another organisation" in out

@@ -408,3 +408,21 @@ class TestLoopsAndBounces:
                                references=f"<t1@example.org> {our_id}")
         process(app, receive(reply))
         assert count_rows(Consultation) == 1
+
+
+class TestThreadsAcrossAnOrganisation:
+    def test_a_colleague_at_the_askers_organisation_joins_and_an_outsider_does_not(self, app):
+        from consultant.usage.organisations import create
+
+        with session_scope() as session:
+            create(session, "Clinic", ["clinic.example"])
+        first = process(app, receive(question_email("What is K76.0?", sender="dana@clinic.example"),
+                                     mail_from="dana@clinic.example"))
+        our_id = outbound(first.outbound_ids[0]).message_id
+        for sender in ("lee@clinic.example", "eve@elsewhere.example"):
+            reply_all = question_email("And E11.9?", sender=sender, subject="Re: Code question [CC-000001]",
+                                       in_reply_to=our_id, references=our_id)
+            process(app, receive(reply_all, mail_from=sender))
+        with session_scope() as session:
+            threads = session.execute(select(Question.consultation_id).order_by(Question.id)).scalars().all()
+        assert threads == [1, 1, 2]
