@@ -65,7 +65,7 @@ class TestIdle:
             wait_until(lambda: poller.rounds >= 1)
             appended = time.monotonic()
             dovecot.append(question_email(message_id="<idle@example.org>"))
-            wait_until(lambda: stored_ids() == ["<idle@example.org>"], timeout=10)
+            wait_until(lambda: stored_ids() == ["<idle@example.org>"], timeout=60)
             took = time.monotonic() - appended
             wait_until(lambda: dovecot.uids("Processed") == [1])
         with capsys.disabled():
@@ -85,7 +85,7 @@ class TestReconnect:
             wait_until(lambda: stored_ids() == ["<before@example.org>"])
             dovecot.restart()
             dovecot.append(question_email(message_id="<after@example.org>"))
-            wait_until(lambda: len(stored_ids()) == 2, timeout=20)
+            wait_until(lambda: len(stored_ids()) == 2, timeout=60)
             wait_until(lambda: dovecot.uids("Processed") == [1, 2])
             rounds = poller.rounds
             wait_until(lambda: poller.rounds > rounds or dovecot.uids("INBOX") == [])
@@ -109,7 +109,7 @@ class TestReconnect:
             [flags] = dovecot.flags("INBOX").values()  # fetched with BODY.PEEK: not even \Seen
             assert not {b"\\Seen", b"$ConsultantStored"} & set(flags)
             release.set()
-            wait_until(lambda: dovecot.uids("Processed") == [1], timeout=15)
+            wait_until(lambda: dovecot.uids("Processed") == [1], timeout=60)
         assert stored_ids() == ["<retry@example.org>"]
         assert len(calls) == 2
         assert dovecot.uids("INBOX") == []
@@ -125,7 +125,7 @@ class TestReconnect:
 
         with running(make_poller(dovecot.url(poll="3600"), store=store_after_a_cut)):
             dovecot.append(question_email(message_id="<cut@example.org>"))
-            wait_until(lambda: dovecot.uids("Processed") == [1], timeout=15)
+            wait_until(lambda: dovecot.uids("Processed") == [1], timeout=60)
         assert len(calls) >= 2  # fetched again after the reconnect
         assert stored_ids() == ["<cut@example.org>"]
         assert len(dispatched.named(jobs.PROCESS_INBOUND)) == 1
@@ -143,7 +143,7 @@ class TestUidvalidity:
             dovecot.recreate("Consult")
             dovecot.append(first, "Consult")
             dovecot.append(question_email(message_id="<new@example.org>"), "Consult")
-            wait_until(lambda: dovecot.uids("Consult") == [] and len(dovecot.uids("Processed")) == 3, timeout=15)
+            wait_until(lambda: dovecot.uids("Consult") == [] and len(dovecot.uids("Processed")) == 3, timeout=60)
         with session_scope() as session:
             after = load_checkpoint(session, poller.account.key, "Consult")
         assert before is not None and after is not None
@@ -157,7 +157,7 @@ class TestWithoutMoveOrIdle:
         caplog.set_level("DEBUG", logger="imapclient")
         with DovecotServer(without=("MOVE",)) as server, running(make_poller(server.url(poll="0.3"))):
             server.append(question_email(message_id="<copy@example.org>"))
-            wait_until(lambda: server.uids("Processed") == [1] and server.uids("INBOX") == [], timeout=15)
+            wait_until(lambda: server.uids("Processed") == [1] and server.uids("INBOX") == [], timeout=60)
         sent = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("imapclient"))
         assert 'UID COPY 1 "Processed"' in sent
         assert "UID STORE 1 +FLAGS (\\\\Deleted)" in sent
@@ -169,7 +169,7 @@ class TestWithoutMoveOrIdle:
         caplog.set_level("INFO", logger="consultant.mail.imap_poller")
         with DovecotServer(without=("IDLE",)) as server, running(make_poller(server.url(poll="0.3"))):
             server.append(question_email(message_id="<polled@example.org>"))
-            wait_until(lambda: stored_ids() == ["<polled@example.org>"], timeout=15)
+            wait_until(lambda: stored_ids() == ["<polled@example.org>"], timeout=60)
         assert "wait=poll" in caplog.text
 
     def test_flag_mode_keeps_the_message_marked_and_does_not_fetch_it_again(self, app, dovecot):
@@ -191,7 +191,7 @@ class TestBadMessages:
                     question_email(message_id="<good2@example.org>")):
             dovecot.append(raw)
         with running(make_poller(dovecot.url(poll="0.3"), max_message_bytes=20_000)):
-            wait_until(lambda: dovecot.uids("INBOX") == [], timeout=15)
+            wait_until(lambda: dovecot.uids("INBOX") == [], timeout=60)
         assert stored_ids() == ["<good1@example.org>", None, "<good2@example.org>"]
         assert dovecot.uids("Rejected") == [1]
         assert dovecot.uids("Processed") == [1, 2, 3]
@@ -199,7 +199,7 @@ class TestBadMessages:
     def test_rejected_keyword_in_flag_mode(self, app, dovecot):
         dovecot.append(question_email("y" * 5_000, message_id="<big@example.org>"))
         with running(make_poller(dovecot.url(after="flag", poll="0.3"), max_message_bytes=1_000)):
-            wait_until(lambda: REJECTED_KEYWORD.encode() in dovecot.flags("INBOX")[1], timeout=15)
+            wait_until(lambda: REJECTED_KEYWORD.encode() in dovecot.flags("INBOX")[1], timeout=60)
         assert stored_ids() == []
 
 
@@ -208,7 +208,7 @@ class TestTls:
         with DovecotServer(tls=True) as server:
             with running(make_poller(server.url(poll="3600"))):
                 server.append(question_email(message_id="<tls@example.org>"))
-                wait_until(lambda: stored_ids() == ["<tls@example.org>"], timeout=15)
+                wait_until(lambda: stored_ids() == ["<tls@example.org>"], timeout=60)
             untrusted = parse_imap_url(server.url().replace(f"ca={server.cert_path}", "timeout=5"))
             with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
                 connect(untrusted)
@@ -222,7 +222,7 @@ class TestTls:
                 client.logout()
             with running(make_poller(server.url(poll="3600"))):
                 server.append(question_email(message_id="<starttls@example.org>"))
-                wait_until(lambda: stored_ids() == ["<starttls@example.org>"], timeout=15)
+                wait_until(lambda: stored_ids() == ["<starttls@example.org>"], timeout=60)
 
     def test_starttls_is_refused_when_the_server_does_not_offer_it(self, app, dovecot):
         with pytest.raises(CapabilityError, match="STARTTLS"):
