@@ -129,6 +129,8 @@ class MailboxSession:
         self.client.idle()
         deadline = monotonic() + seconds
         while not stopping() and (left := deadline - monotonic()) > 0:
+            if self._buffered():
+                break  # read off the socket with IDLE's continuation: select() cannot see it, so go and look
             if not self._readable(min(left, 1.0)):
                 continue
             responses = self.client.idle_check(timeout=0)
@@ -139,6 +141,21 @@ class MailboxSession:
             if any(len(r) > 1 and r[1] in _NEWS for r in responses):
                 break
         self.client.idle_done()
+
+    def _buffered(self) -> bool:
+        """Bytes imaplib has already taken off the socket (into its buffered reader) that nobody has parsed.
+
+        A server often sends "+ idling" and "* 1 EXISTS" in one TLS record; reading the continuation then
+        buffers the EXISTS too, and waiting on the socket would miss it until IDLE is renewed."""
+        sock = self.client.socket()
+        previous = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            return bool(self.client._imap.file.peek(1))
+        except (BlockingIOError, ssl.SSLWantReadError, InterruptedError):
+            return False
+        finally:
+            sock.settimeout(previous)
 
     def _readable(self, timeout: float) -> bool:
         sock = self.client.socket()
