@@ -80,10 +80,10 @@ def insert_code_facts(session: Session, staff: Staff, draft_id: int, code: str) 
 def code_facts_text(session: Session, code: str) -> str:
     detail = code_detail(session, code)
     line = f"{detail.code} ({detail.system_name}): {detail.descriptor or detail.status}"
-    sources = "; ".join(sorted({s.version or s.source for s in detail.sources}))
+    sources = "; ".join(sorted({s.version or s.source for s in detail.sources if s.what != "lay description"}))
     lines = [line]
     if detail.lay is not None:
-        lines.append(f"  In plain words: {detail.lay.text}")
+        lines.append(f"  In plain words: {detail.lay.text} (our description, {detail.lay.author})")
     if sources:
         lines.append(f"  Source: {sources}.")
     return "\n".join(lines)
