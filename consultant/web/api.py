@@ -20,6 +20,7 @@ from consultant.db.session import session_scope
 from consultant.settings import get_settings
 from consultant.staff.accounts import Staff
 from consultant.usage.report import usage_report
+from consultant.web.params import RowId
 from consultant.web.auth import api_staff, current_staff
 
 router = APIRouter(prefix="/api", tags=["staff"])
@@ -135,7 +136,7 @@ def api_queue(staff: Staff = Depends(current_staff), status: Status = "awaiting_
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationOut, responses=ERRORS)
-def api_consultation(consultation_id: int, staff: Staff = Depends(current_staff)) -> dict:
+def api_consultation(consultation_id: RowId, staff: Staff = Depends(current_staff)) -> dict:
     with session_scope() as session:
         view = consultation_view(session, get_settings(), consultation_id)
         if view is None:
@@ -161,37 +162,37 @@ def _act(action: Callable[[Session], Done]) -> Done:
 
 
 @router.post("/consultations/{consultation_id}/claim", response_model=Done, responses=ERRORS)
-def api_claim(consultation_id: int, staff: Staff = Depends(api_staff)) -> Done:
+def api_claim(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.claim(s, staff, consultation_id) or Done(done="claimed"))
 
 
 @router.post("/consultations/{consultation_id}/assign", response_model=Done, responses=ERRORS)
-def api_assign(consultation_id: int, body: AssignIn, staff: Staff = Depends(api_staff)) -> Done:
+def api_assign(consultation_id: RowId, body: AssignIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.assign(s, staff, consultation_id, body.assignee) or Done(done="assigned"))
 
 
 @router.post("/consultations/{consultation_id}/send-back", response_model=Done, responses=ERRORS)
-def api_send_back(consultation_id: int, staff: Staff = Depends(api_staff)) -> Done:
+def api_send_back(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.send_back(s, staff, consultation_id) or Done(done="sent back"))
 
 
 @router.post("/consultations/{consultation_id}/close", response_model=Done, responses=ERRORS)
-def api_close(consultation_id: int, body: CloseIn, staff: Staff = Depends(api_staff)) -> Done:
+def api_close(consultation_id: RowId, body: CloseIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.close_without_reply(s, staff, consultation_id, body.reason) or Done(done="closed"))
 
 
 @router.post("/consultations/{consultation_id}/notes", response_model=Done, responses=ERRORS)
-def api_note(consultation_id: int, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
+def api_note(consultation_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.add_note(s, staff, consultation_id, body.text) or Done(done="note added"))
 
 
 @router.put("/drafts/{draft_id}", response_model=Done, responses=ERRORS)
-def api_save_draft(draft_id: int, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
+def api_save_draft(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.save_draft(s, staff, draft_id, body.text) or Done(done="draft saved"))
 
 
 @router.post("/drafts/{draft_id}/send", response_model=Done, responses=ERRORS)
-def api_send(draft_id: int, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
+def api_send(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
     settings = get_settings()
     return _act(lambda s: Done(done="sent", outbound_id=review.send(s, settings, staff, draft_id, body.text)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
@@ -16,6 +16,7 @@ from consultant.consult import review
 from consultant.db.models import Draft, DraftStatus
 from consultant.db.session import session_scope
 from consultant.staff.accounts import Staff
+from consultant.web.params import row_id
 from consultant.web.auth import checked_form, current_staff
 from consultant.web.render import page
 
@@ -47,10 +48,7 @@ def code_page(request: Request, code: str, staff: Staff = Depends(current_staff)
 
 @router.post("/codes/{code}/insert")
 def insert_into_draft(code: str, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
-    try:
-        draft_id = int(str(form.get("draft_id", "")))
-    except ValueError:
-        raise HTTPException(400, "draft_id must be a number") from None
+    draft_id = row_id(form.get("draft_id", ""), "draft_id")
     try:
         with session_scope() as session:
             review.insert_code_facts(session, staff, draft_id, code[:20])

@@ -18,6 +18,7 @@ from consultant.db.session import session_scope
 from consultant.settings import get_settings
 from consultant.staff.accounts import Staff
 from consultant.web import safe_html
+from consultant.web.params import RowId, row_id
 from consultant.web.auth import checked_form, current_staff
 from consultant.web.render import page
 
@@ -25,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/consultations/{consultation_id}")
-def consultation_page(request: Request, consultation_id: int, staff: Staff = Depends(current_staff),
+def consultation_page(request: Request, consultation_id: RowId, staff: Staff = Depends(current_staff),
                       html: int = 0, error: str = "", done: str = "") -> Response:
     settings = get_settings()
     with session_scope() as session:
@@ -50,7 +51,7 @@ def consultation_page(request: Request, consultation_id: int, staff: Staff = Dep
 
 
 @router.get("/consultations/{consultation_id}/message-html/{question_id}")
-def message_html(consultation_id: int, question_id: int, staff: Staff = Depends(current_staff)) -> Response:
+def message_html(consultation_id: RowId, question_id: RowId, staff: Staff = Depends(current_staff)) -> Response:
     with session_scope() as session:
         question = session.get(Question, question_id)
         if question is None or question.consultation_id != consultation_id:
@@ -69,43 +70,40 @@ def _act(consultation_id: int, action: Callable[[Session], str | None]) -> Respo
 
 
 def _draft_id(form: FormData) -> int:
-    try:
-        return int(str(form.get("draft_id", "")))
-    except ValueError:
-        raise HTTPException(400, "draft_id must be a number") from None
+    return row_id(form.get("draft_id", ""), "draft_id")
 
 
 @router.post("/consultations/{consultation_id}/claim")
-def claim(consultation_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def claim(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     return _act(consultation_id, lambda s: review.claim(s, staff, consultation_id) or "claimed")
 
 
 @router.post("/consultations/{consultation_id}/assign")
-def assign(consultation_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def assign(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     assignee = str(form.get("assignee", ""))
     return _act(consultation_id, lambda s: review.assign(s, staff, consultation_id, assignee) or "assigned")
 
 
 @router.post("/consultations/{consultation_id}/send-back")
-def send_back(consultation_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def send_back(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     return _act(consultation_id, lambda s: review.send_back(s, staff, consultation_id) or "sent back to the queue")
 
 
 @router.post("/consultations/{consultation_id}/close")
-def close(consultation_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def close(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     reason = str(form.get("reason", ""))
     return _act(consultation_id,
                 lambda s: review.close_without_reply(s, staff, consultation_id, reason) or "closed without a reply")
 
 
 @router.post("/consultations/{consultation_id}/note")
-def note(consultation_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def note(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     text = str(form.get("text", ""))
     return _act(consultation_id, lambda s: review.add_note(s, staff, consultation_id, text) or "note added")
 
 
 @router.post("/consultations/{consultation_id}/draft")
-def draft_action(consultation_id: int, form: FormData = Depends(checked_form),
+def draft_action(consultation_id: RowId, form: FormData = Depends(checked_form),
                  staff: Staff = Depends(current_staff)):
     """The draft editor's buttons: save, send, or insert a code's facts (saving the text first)."""
     draft_id, text, action = _draft_id(form), str(form.get("text", "")), str(form.get("action", "save"))

@@ -12,6 +12,7 @@ from consultant.consult import mailroom
 from consultant.db.models import OutboundStatus
 from consultant.db.session import session_scope
 from consultant.staff.accounts import Staff
+from consultant.web.params import RowId
 from consultant.web.auth import checked_form, current_staff
 from consultant.web.render import page
 
@@ -31,7 +32,7 @@ def outbox_page(request: Request, staff: Staff = Depends(current_staff), status:
 
 
 @router.post("/outbox/{outbound_id}/retry")
-def retry(outbound_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def retry(outbound_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     try:
         with session_scope() as session:
             mailroom.retry_outbound(session, staff, outbound_id)
@@ -49,7 +50,7 @@ def quarantine_page(request: Request, staff: Staff = Depends(current_staff), err
 
 
 @router.post("/quarantine/{inbound_id}/reprocess")
-def reprocess(inbound_id: int, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+def reprocess(inbound_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     try:
         with session_scope() as session:
             mailroom.reprocess_inbound(session, staff, inbound_id)

@@ -30,7 +30,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, api_schema):
     response = case.call(headers={"Authorization": f"Bearer {api_schema.token}"})
     case.validate_response(response, checks=[not_a_server_error])
