@@ -47,7 +47,7 @@ def run(workers: int | None) -> None:
     """Run everything on one machine: receiver, workers and sweeper, on the configured database."""
     from consultant.bootstrap import prepare
     from consultant.consult.routing.policy import PolicyError
-    from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, worker_argv
+    from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, web_argv, worker_argv
 
     settings = get_settings()
     account = imap_account() if settings.imap_url else None
@@ -60,9 +60,12 @@ def run(workers: int | None) -> None:
     click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")
     click.echo(f"consultant: data in {settings.resolved_data_dir}; Ctrl-C stops")
     env = {**os.environ, "CONSULTANT_DATA_DIR": str(settings.resolved_data_dir)}
+    web_host, web_port = settings.web_host_port
+    click.echo(f"consultant: staff web app at http://{web_host}:{web_port}/ (add accounts with `consultant staff add`)")
     children = [
         Child("receiver", receiver_argv()),
         Child("worker", worker_argv(workers or settings.workers, beat=True)),
+        Child("web", web_argv()),
     ]
     if account is not None:
         click.echo(f"consultant: also fetching mail from {account!r}")
@@ -120,6 +123,58 @@ def imap() -> None:
     signal.signal(signal.SIGINT, lambda *_: poller.stop())
     click.echo(f"consultant imap: fetching from {account!r}, after storing: {account.after}")
     poller.run()
+
+
+@main.command()
+def web() -> None:
+    """Run the staff web app alone (production: one process beside the receiver and workers)."""
+    import uvicorn
+
+    from consultant.bootstrap import prepare
+    from consultant.web.app import create_app
+
+    settings = get_settings()
+    prepare(settings, load_codes=False)
+    host, port = settings.web_host_port
+    click.echo(f"consultant web: listening on http://{host}:{port}/")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts for the web app."""
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
+@click.password_option(help="Asked for (twice) when not given.")
+def staff_add(email: str, role: str, password: str) -> None:
+    """Create a staff account; the password is stored as an argon2id hash."""
+    from consultant.staff.accounts import AccountError, add_staff
+
+    schema_ready(create=True)
+    try:
+        with session_scope() as session:
+            user = add_staff(session, email, password, role)
+            click.echo(f"added {user.email} ({user.role})")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@staff.command("token")
+@click.argument("email")
+def staff_token(email: str) -> None:
+    """Print an API token for scripts (send it as `Authorization: Bearer TOKEN`)."""
+    from consultant.staff.accounts import AccountError, api_token
+
+    schema_ready()
+    try:
+        with session_scope() as session:
+            token = api_token(session, email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
 
 
 @main.command()

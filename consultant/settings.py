@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     relay_timeout: float = 30.0
     imap_url: str | None = None
     web_listen: str = "127.0.0.1:8000"
+    web_idle_minutes: int = Field(default=30, ge=1)  # a staff session ends after this long without a request
+    web_cookie_secure: bool = True  # Secure cookies; browsers accept them on http://127.0.0.1 and localhost too
+    web_sign_in_attempts: int = Field(default=5, ge=1)  # failed sign-ins per address within the window below
+    web_sign_in_window_minutes: int = Field(default=15, ge=1)
     max_message_bytes: int = 25 * 1024 * 1024
     max_mime_parts: int = Field(default=1000, ge=1)  # a message beyond these limits is quarantined
     max_mime_depth: int = Field(default=20, ge=1)
@@ -85,6 +89,10 @@ class Settings(BaseSettings):
     @property
     def mail_domain(self) -> str:
         return self.address.rpartition("@")[2]
+
+    @property
+    def web_host_port(self) -> tuple[str, int]:
+        return split_host_port(self.web_listen, 8000)
 
     @property
     def smtp_host_port(self) -> tuple[str, int]:

@@ -53,6 +53,10 @@ def worker_argv(concurrency: int, beat: bool = True) -> list[str]:
     return argv + ["--beat"] if beat else argv
 
 
+def web_argv() -> list[str]:
+    return [sys.executable, "-m", "consultant.cli", "web"]
+
+
 def receiver_argv() -> list[str]:
     return [sys.executable, "-m", "consultant.cli", "smtpd"]
 

@@ -26,3 +26,15 @@ def acknowledgement(reference: str, subject: str, draft: PreparedDraft, service_
         "answered": bool(draft.answered),
         "response_hours": response_hours,
     }
+
+
+def reviewed_answer(reference: str, subject: str, body: str, sources: list[str], service_name: str) -> dict:
+    """A certified coder's answer: their text, wrapped with greeting, reference, sources and disclaimer."""
+    return {
+        "reference": reference,
+        "subject": subject,
+        "body": body.strip(),
+        "sources": sources,
+        "service_name": service_name,
+        "disclaimer": DISCLAIMER,
+    }

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -44,6 +45,7 @@ class ConsultationStatus:
     OPEN = "open"
     ANSWERED = "answered"
     AWAITING_REVIEW = "awaiting_review"
+    CLOSED = "closed"  # a reviewer closed it without a reply
 
 
 class Organisation(Base):
@@ -106,7 +108,12 @@ class Consultation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # the reviewer working on it (claimed or assigned); None: in the shared queue
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     sender: Mapped[Sender] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
     questions: Mapped[list[Question]] = relationship(back_populates="consultation", order_by="Question.id")
 
 
@@ -220,3 +227,66 @@ class ImapCheckpoint(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StaffRole:
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+    ALL = (REVIEWER, ADMIN)
+
+
+class StaffUser(Base):
+    """A person who signs in to the staff web app."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, in its PHC string form
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser (idle timeout) or a script's API token; only the token's hash is stored."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # browser, api
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which row, and when. Details hold ids and outcomes, never mail text."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(320), index=True)  # staff email; None: an anonymous attempt
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target: Mapped[str | None] = mapped_column(String(100))  # e.g. consultation:12, outbound:7
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ConsultationNote(Base):
+    """An internal note between staff; never sent."""
+
+    __tablename__ = "consultation_note"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[StaffUser] = relationship()

@@ -26,6 +26,7 @@ def product_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env["CONSULTANT_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONWARNINGS"] = "ignore"  # Celery's running-as-root SecurityWarning
+    env["CONSULTANT_WEB_LISTEN"] = f"{HOST}:{free_port()}"  # `consultant run` serves the web app too
     for name, value in settings.items():
         env[f"CONSULTANT_{name.upper()}"] = value
     return env

@@ -180,3 +180,19 @@ class TestOrgs:
         run("orgs", "add", "Clinic", "--domain", "clinic.example")
         code, out = run("orgs", "add", "Other", "--domain", "clinic.example")
         assert code == 1 and "already belong to another organisation" in out
+class TestStaffCommands:
+    def test_staff_add_then_token(self, app):
+        from click.testing import CliRunner
+
+        from consultant.cli import main
+
+        runner = CliRunner()
+        added = runner.invoke(main, ["staff", "add", "Coder@Example.org", "--role", "reviewer"],
+                              input="a long password\na long password\n")
+        assert added.exit_code == 0, added.output
+        assert "added coder@example.org (reviewer)" in added.output
+        again = runner.invoke(main, ["staff", "add", "coder@example.org", "--role", "admin",
+                                     "--password", "a long password"])
+        assert again.exit_code != 0 and "already has an account" in again.output
+        token = runner.invoke(main, ["staff", "token", "coder@example.org"])
+        assert token.exit_code == 0 and len(token.output.strip()) >= 40

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from consultant.db.base import utcnow
+from consultant.db.models import OutboundEmail, OutboundStatus
+from consultant.db.session import session_scope
+from consultant.usage.report import percentile, questions_per_day, usage_report
+from tests.builders import question_email
+from tests.support.web import ask
+
+
+class TestPercentile:
+    def test_nearest_rank(self):
+        assert percentile([], 0.5) is None
+        assert percentile([5, 1, 3], 0.5) == 3
+        assert percentile(list(range(1, 11)), 0.9) == 9
+        assert percentile([7], 0.9) == 7
+
+
+class TestUsageReport:
+    def test_counts_per_sender_and_domain_with_answer_times(self, app):
+        ask(app, question_email("What is K76.0?", sender="a@one.org"), sender="a@one.org")
+        ask(app, question_email("What is E11.9?", sender="b@one.org"), sender="b@one.org")
+        ask(app, question_email("Does Medicare pay for K76.0?", sender="b@one.org"), sender="b@one.org")
+        with session_scope() as session:
+            session.execute(update(OutboundEmail).where(OutboundEmail.kind == "answer").values(
+                status=OutboundStatus.SENT, sent_at=utcnow() + timedelta(seconds=60)))
+            by_sender = {r.who: r for r in usage_report(session, "sender")}
+            [domain] = usage_report(session, "domain")
+        assert (by_sender["b@one.org"].questions, by_sender["b@one.org"].auto_answered) == (2, 1)
+        assert (domain.who, domain.questions, domain.auto_answered, domain.reviewed) == ("one.org", 3, 2, 0)
+        assert 55 <= domain.median_answer_seconds <= 65 and domain.month == utcnow().strftime("%Y-%m")
+
+    def test_questions_per_day_split_by_outcome(self, app):
+        ask(app, question_email("What is K76.0?"))
+        ask(app, question_email("Does Medicare pay for K76.0?"))
+        with session_scope() as session:
+            days = questions_per_day(session, days=7)
+        assert len(days) == 7 and days[-1].day == utcnow().date()
+        assert (days[-1].auto, days[-1].reviewed, days[-1].other) == (1, 0, 1)

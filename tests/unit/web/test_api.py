@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from consultant import jobs
+from consultant.db.models import Draft, DraftStatus
+from consultant.db.session import session_scope
+from consultant.staff.accounts import api_token
+from tests.builders import question_email
+from tests.support.web import REVIEWER, ask, sign_in
+
+COVERAGE = "Does Medicare pay for K76.0 when billed with E11.9?"
+
+
+def bearer() -> dict[str, str]:
+    with session_scope() as session:
+        return {"Authorization": f"Bearer {api_token(session, REVIEWER)}"}
+
+
+class TestApi:
+    def test_needs_sign_in(self, client):
+        assert client.get("/api/queue").status_code == 401
+        assert client.get("/api/queue", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+        assert client.get("/api/openapi.json").status_code == 401
+
+    def test_queue_detail_and_send_with_a_token(self, client, staff_app, dispatched):
+        ask(staff_app, question_email(COVERAGE))
+        auth = bearer()
+        [item] = client.get("/api/queue", headers=auth).json()
+        assert item["reference"] == "CC-000001" and "coverage" in item["intents"]
+        detail = client.get("/api/consultations/1", headers=auth).json()
+        [draft] = detail["drafts"]
+        assert "[REVIEWER:" in draft["body_text"]
+        refused = client.post(f"/api/drafts/{draft['id']}/send", json={"text": draft["body_text"]}, headers=auth)
+        assert refused.status_code == 409 and "REVIEWER" in refused.json()["detail"]
+        sent = client.post(f"/api/drafts/{draft['id']}/send", json={"text": "Covered (invented)."}, headers=auth)
+        assert sent.status_code == 200
+        assert dispatched.named(jobs.SEND_OUTBOUND) == [(sent.json()["outbound_id"],)]
+        with session_scope() as session:
+            assert session.scalar(select(Draft.status)) == DraftStatus.APPROVED
+        assert client.get("/api/usage?by=domain", headers=auth).json()[0]["who"] == "example.org"
+
+    def test_a_browser_session_writes_only_with_the_csrf_header(self, client, staff_app):
+        ask(staff_app, question_email(COVERAGE))
+        page = sign_in(client).text
+        token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        assert client.get("/api/queue").status_code == 200
+        assert client.post("/api/consultations/1/claim").status_code == 403
+        assert client.post("/api/consultations/1/claim", headers={"X-CSRF-Token": token}).status_code == 200
+
+    def test_openapi_schema_lists_the_operations(self, client):
+        schema = client.get("/api/openapi.json", headers=bearer()).json()
+        assert {"/api/queue", "/api/consultations/{consultation_id}", "/api/drafts/{draft_id}/send",
+                "/api/usage"} <= set(schema["paths"])
