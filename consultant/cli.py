@@ -48,6 +48,7 @@ def run(workers: int | None) -> None:
     from consultant.bootstrap import prepare
     from consultant.consult.routing.policy import PolicyError
     from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, worker_argv
+    from consultant.usage.plans import PlansError
 
     settings = get_settings()
     account = imap_account() if settings.imap_url else None
@@ -55,6 +56,8 @@ def run(workers: int | None) -> None:
         prepare(settings)
     except PolicyError as exc:
         raise click.ClickException(f"routing policy: {exc}") from exc
+    except PlansError as exc:
+        raise click.ClickException(f"plans: {exc}") from exc
     host, port = settings.smtp_host_port
     where = settings.relay or f"maildir {settings.maildir}"
     click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")

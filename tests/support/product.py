@@ -26,6 +26,8 @@ def product_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env["CONSULTANT_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONWARNINGS"] = "ignore"  # Celery's running-as-root SecurityWarning
+    # other features are tested without quotas getting in the way; metering tests pass plans= themselves
+    env["CONSULTANT_PLANS"] = str(REPO / "tests" / "fixtures" / "plans" / "unmetered.toml")
     for name, value in settings.items():
         env[f"CONSULTANT_{name.upper()}"] = value
     return env
