@@ -11,12 +11,14 @@ from consultant.consult.routing.policy import load_policy
 from consultant.db.migrate import upgrade
 from consultant.db.session import session_scope
 from consultant.settings import Settings
+from consultant.usage.plans import load_plans
 
 log = logging.getLogger(__name__)
 
 
 def prepare(settings: Settings, load_codes: bool = True) -> None:
     load_policy(settings.routing_policy)  # refuse to start on a bad routing policy, naming the key
+    load_plans(settings.plans)  # and on a bad plans file
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     if load_codes:

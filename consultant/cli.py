@@ -48,6 +48,7 @@ def run(workers: int | None) -> None:
     from consultant.bootstrap import prepare
     from consultant.consult.routing.policy import PolicyError
     from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, web_argv, worker_argv
+    from consultant.usage.plans import PlansError
 
     settings = get_settings()
     account = imap_account() if settings.imap_url else None
@@ -55,6 +56,8 @@ def run(workers: int | None) -> None:
         prepare(settings)
     except PolicyError as exc:
         raise click.ClickException(f"routing policy: {exc}") from exc
+    except PlansError as exc:
+        raise click.ClickException(f"plans: {exc}") from exc
     host, port = settings.smtp_host_port
     where = settings.relay or f"maildir {settings.maildir}"
     click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")
@@ -207,27 +210,140 @@ def ask(from_address: str, subject: str, timeout: float, question: str) -> None:
 
 
 @main.command()
+@click.option("--month", default=None, metavar="YYYY-MM", help="Only this calendar month (UTC).")
+@click.option("--sender", "by", flag_value="sender", default=True, help="One row per sender (the default).")
+@click.option("--org", "by", flag_value="organisation", help="One row per organisation (others by sender).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def usage(as_json: bool) -> None:
-    """Per-sender usage: questions, replies, first and last seen."""
-    from consultant.usage.ledger import usage_by_sender
+@click.option("--csv", "as_csv", is_flag=True, help="CSV output.")
+def usage(month: str | None, by: str, as_json: bool, as_csv: bool) -> None:
+    """Questions, answered at once or reviewed, held, remaining quota and time to answer."""
+    import csv
 
+    from consultant.usage.report import month_bounds, usage_report
+
+    if month is not None:
+        try:
+            month_bounds(month)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM", param_hint="--month")
     schema_ready()
     with session_scope() as session:
-        rows = usage_by_sender(session)
+        rows = [row.as_dict() for row in usage_report(session, current_plans(), month=month, by=by)]
     if as_json:
-        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=USAGE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
         return
     if not rows:
         click.echo("no senders yet")
         return
-    width = max(len("sender"), *(len(r.address) for r in rows))
-    click.echo(f"{'sender':<{width}}  {'questions':>9}  {'replies':>7}  {'first seen':<20}  {'last seen':<20}")
+    width = max(len(by), *(len(r["address"]) for r in rows))
+    click.echo(f"{by:<{width}}  {'plan':<12}  {'questions':>9}  {'auto':>5}  {'reviewed':>8}  {'held':>5}  "
+               f"{'left':>6}  {'median answer':>13}")
     for r in rows:
-        click.echo(
-            f"{r.address:<{width}}  {r.questions:>9}  {r.replies:>7}  "
-            f"{r.first_seen:%Y-%m-%d %H:%M:%S}Z  {r.last_seen:%Y-%m-%d %H:%M:%S}Z"
-        )
+        left = "-" if r["remaining"] is None else r["remaining"]
+        wait = "-" if r["median_seconds_to_answer"] is None else f"{r['median_seconds_to_answer']:.0f}s"
+        click.echo(f"{r['address']:<{width}}  {r['plan']:<12}  {r['questions']:>9}  {r['answered_auto']:>5}  "
+                   f"{r['reviewed']:>8}  {r['held']:>5}  {left:>6}  {wait:>13}")
+
+
+USAGE_COLUMNS = ["address", "plan", "questions", "replies", "answered_auto", "reviewed", "held", "remaining",
+                 "median_seconds_to_answer"]
+
+
+def current_plans():
+    from consultant.usage.plans import PlansError, load_plans
+
+    try:
+        return load_plans(get_settings().plans)
+    except PlansError as exc:
+        raise click.ClickException(f"plans: {exc}") from exc
+
+
+# --- senders and plans ------------------------------------------------------------------------
+
+@main.group()
+def senders() -> None:
+    """Senders: their plan, quota and held mail."""
+
+
+@senders.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def senders_list(as_json: bool) -> None:
+    from consultant.usage.senders import list_senders
+
+    schema_ready()
+    with session_scope() as session:
+        views = list_senders(session, current_plans())
+    if as_json:
+        click.echo(json.dumps([v.as_dict() for v in views], indent=2))
+        return
+    if not views:
+        click.echo("no senders yet")
+    for v in views:
+        left = "unlimited" if v.quota.remaining is None else f"{v.quota.remaining} left"
+        click.echo(f"{v.address}  {v.plan}  {left}  {v.held} held" + ("  bouncing" if v.bouncing else ""))
+
+
+@senders.command("show")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True)
+def senders_show(address: str, as_json: bool) -> None:
+    from consultant.usage.senders import SenderError, show
+
+    schema_ready()
+    try:
+        with session_scope() as session:
+            view = show(session, address, current_plans())
+    except SenderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(view.as_dict(), indent=2))
+        return
+    click.echo(f"{view.address}: plan {view.plan}, registered {'yes' if view.registered else 'no'}, "
+               f"{view.held} held")
+    click.echo(view.quota.line())
+
+
+@senders.command("set-plan")
+@click.argument("address")
+@click.argument("plan")
+@click.option("--billing-day", type=click.IntRange(1, 31), default=None, help="Monthly plans renew on this day.")
+@click.option("--org", "is_org", is_flag=True, help="ADDRESS names an organisation: a plan its members share.")
+def senders_set_plan(address: str, plan: str, billing_day: int | None, is_org: bool) -> None:
+    from consultant.usage.plans import PlansError
+    from consultant.usage.senders import SenderError, set_organisation_plan, set_plan
+
+    schema_ready()
+    try:
+        with session_scope() as session:
+            change = set_organisation_plan if is_org else set_plan
+            change(session, address, plan, current_plans(), billing_day=billing_day)
+    except (SenderError, PlansError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{address} is on plan {plan}")
+
+
+@senders.command("release")
+@click.argument("address", required=False)
+@click.option("--inbound", "inbound_ids", type=int, multiple=True, help="Release this held message (repeatable).")
+def senders_release(address: str | None, inbound_ids: tuple[int, ...]) -> None:
+    """Answer held mail anyway: everything held for ADDRESS, or the messages named by --inbound."""
+    from consultant.usage.release import ReleaseError, release_by_staff
+
+    if bool(address) == bool(inbound_ids):
+        raise click.UsageError("give an ADDRESS or --inbound ID, not both")
+    schema_ready()
+    try:
+        with session_scope() as session:
+            address = current_plans().normalise(address) if address else None
+            released = release_by_staff(session, address=address, inbound_ids=list(inbound_ids) or None)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"released {len(released)} message(s)" + (f": {', '.join(map(str, released))}" if released else ""))
 
 
 @main.group()

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     workers: int = 2
     templates_dir: Path = PROJECT_ROOT / "templates"
     routing_policy: Path = PROJECT_ROOT / "config" / "routing.toml"
+    plans: Path = PROJECT_ROOT / "config" / "plans.toml"  # plans, quotas and how senders are counted
+    # where the staff web app is reached from outside: registration links in our mail point there
+    web_base_url: str = "http://127.0.0.1:8000"
+    # Authentication-Results are believed only when added by these hosts (our own border MTA's authserv-id)
+    trusted_authserv_ids: list[str] = Field(default_factory=list)
+    # true: mail without a trusted dmarc=pass is not charged or answered with account data (as a DMARC fail is)
+    require_dmarc_pass: bool = False
+    sender_messages_per_hour: int = Field(default=20, ge=1)  # past it, mail is kept and queued
+    registration_token_hours: int = Field(default=48, ge=1)
 
     @field_validator("address", "extra_addresses")
     @classmethod

@@ -12,6 +12,7 @@ from consultant.db.base import utcnow
 from consultant.db.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
 from consultant.mail.outbox import claimable
 from consultant.settings import Settings
+from consultant.usage.release import release_due
 
 BATCH = 500
 
@@ -48,6 +49,8 @@ def wake_stuck(settings: Settings) -> StuckWork:
 
     with session_scope() as session:
         stuck = find_stuck(session, settings)
+    with session_scope() as session:  # held mail whose quota or rate allowance is back: queued after commit
+        release_due(session, settings)
     for inbound_id in stuck.inbound_ids:
         jobs.dispatch_now(jobs.PROCESS_INBOUND, inbound_id)
     for outbound_id in stuck.outbound_ids:

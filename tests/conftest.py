@@ -14,6 +14,7 @@ from consultant.settings import Settings, get_settings
 from tests.support.fixtures import *  # noqa: F403
 
 FIXTURES = Path(__file__).parent / "fixtures"
+UNMETERED = FIXTURES / "plans" / "unmetered.toml"  # other features are tested without quotas getting in the way
 
 
 @dataclass
@@ -43,6 +44,7 @@ def configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
     def apply(**values: str) -> Settings:
         monkeypatch.setenv("CONSULTANT_DATA_DIR", str(tmp_path / "var"))
+        monkeypatch.setenv("CONSULTANT_PLANS", str(UNMETERED))
         for name, value in values.items():
             monkeypatch.setenv(f"CONSULTANT_{name.upper()}", value)
         get_settings.cache_clear()

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from consultant.consult.reference import find_reference
-from consultant.db.models import Consultation, OutboundEmail, Question
+from consultant.db.models import Consultation, ConsultationStatus, OutboundEmail, Question
 from consultant.mail.parse import ParsedEmail
 from consultant.usage import ledger
 from consultant.usage.organisations import same_organisation
@@ -25,7 +25,7 @@ class Findings:
     facts: dict
     route: str
     reasons: list[str]
-    consultation_status: str
+    consultation_status: str | None  # None: a message that joins a thread leaves its status alone
     phi: dict
     asks: list[dict]
 
@@ -39,14 +39,24 @@ class TakenIn:
 
 
 def take_in(
-    session: Session, inbound_id: int, key: str, parsed: ParsedEmail, findings: Findings, reference_prefix: str
+    session: Session, inbound_id: int, key: str, parsed: ParsedEmail, findings: Findings, reference_prefix: str,
+    *, sender_id: int | None = None, thread: int | None = None, join: bool = True,
 ) -> TakenIn:
     """Insert the Question into the sender's thread or a new consultation. Its Message-ID key is
-    unique: the caller has checked it is new, and a concurrent twin fails on the constraint."""
-    sender_id = ledger.sender_for(session, parsed.sender, parsed.sender_name)
-    consultation_id = find_thread(session, parsed, sender_id, reference_prefix)
+    unique: the caller has checked it is new, and a concurrent twin fails on the constraint.
+
+    The caller may pass the sender and the thread it found already; `join=False` always opens a new
+    consultation (a sender whose From cannot be believed sees nothing of an existing one). A question
+    held earlier for this message is completed in place."""
+    if sender_id is None:
+        sender_id = ledger.sender_for(session, parsed.sender, parsed.sender_name)
+    held = held_question(session, inbound_id)
+    if held is not None:
+        return _complete_held(session, held, findings, sender_id)
+    consultation_id = thread if thread is not None or not join else find_thread(
+        session, parsed, sender_id, reference_prefix)
     joined = consultation_id is not None
-    if joined:
+    if joined and findings.consultation_status is not None:
         session.execute(
             update(Consultation).where(Consultation.id == consultation_id)
             .values(status=findings.consultation_status)
@@ -54,7 +64,8 @@ def take_in(
     else:
         consultation_id = session.execute(
             insert(Consultation).values(
-                sender_id=sender_id, subject=parsed.subject or "(no subject)", status=findings.consultation_status
+                sender_id=sender_id, subject=parsed.subject or "(no subject)",
+                status=findings.consultation_status or ConsultationStatus.ANSWERED,
             ).returning(Consultation.id)
         ).scalar_one()
     question_id = session.execute(
@@ -74,6 +85,31 @@ def take_in(
         ).returning(Question.id)
     ).scalar_one()
     return TakenIn(question_id, consultation_id, sender_id, joined)
+
+
+def held_question(session: Session, inbound_id: int) -> tuple[int, int] | None:
+    """(question id, consultation id) of the question this message left while held, if any."""
+    row = session.execute(select(Question.id, Question.consultation_id)
+                          .where(Question.inbound_id == inbound_id)).one_or_none()
+    return (row.id, row.consultation_id) if row else None
+
+
+def opened_by(session: Session, question_id: int, consultation_id: int) -> bool:
+    """Whether the question is the first of its consultation (it opened it)."""
+    first = session.scalar(select(Question.id).where(Question.consultation_id == consultation_id)
+                           .order_by(Question.id).limit(1))
+    return first == question_id
+
+
+def _complete_held(session: Session, held: tuple[int, int], findings: Findings, sender_id: int) -> TakenIn:
+    question_id, consultation_id = held
+    session.execute(update(Question).where(Question.id == question_id).values(
+        codes=findings.codes, facts=findings.facts, route=findings.route, route_reasons=findings.reasons,
+        phi=findings.phi, asks=findings.asks))
+    if findings.consultation_status is not None:
+        session.execute(update(Consultation).where(Consultation.id == consultation_id)
+                        .values(status=findings.consultation_status))
+    return TakenIn(question_id, consultation_id, sender_id, not opened_by(session, question_id, consultation_id))
 
 
 def find_thread(session: Session, parsed: ParsedEmail, sender_id: int, reference_prefix: str) -> int | None:

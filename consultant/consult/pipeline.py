@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from consultant.consult import emails
+from consultant.consult import emails, metering
 from consultant.consult.drafts.prepare import PreparedDraft, prepare_draft
 from consultant.consult.drafts.store import save_draft
 from consultant.consult.enrich import Enrichment, enrich
-from consultant.consult.intake import Findings, take_in
+from consultant.consult.intake import Findings, find_thread, held_question, opened_by, take_in
 from consultant.consult.loops import ours_came_back, record_bounce, replies_in_last_day
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
@@ -33,7 +33,7 @@ from consultant.mail.bounces import read_bounce
 from consultant.mail.compose import UnsafeHeaderValue, safe_address
 from consultant.mail.parse import ParsedEmail, UnparseableEmail, parse_email
 from consultant.settings import Settings
-from consultant.usage import ledger
+from consultant.usage.admission import Admission, admit, sender_of
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,29 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     except UnsafeHeaderValue:
         return _finish(session, inbound_id, InboundStatus.QUARANTINED, "no usable sender address")
 
+    sender_id = sender_of(session, settings, inbound_id, parsed.sender, parsed.sender_name)
+    held = held_question(session, inbound_id)
+    thread = held[1] if held else find_thread(session, parsed, sender_id, settings.reference_prefix)
+    follow_up = (not opened_by(session, *held)) if held else thread is not None
+    admission = admit(session, settings, inbound_id, sender_id, inbound.raw, parsed.sender, parsed.subject,
+                      parsed.text, follow_up)
+    if admission.hold or admission.command:
+        act = metering.hold if admission.hold else metering.account_command
+        handled = act(session, settings, inbound_id, inbound.message_id_key, parsed, admission, thread,
+                      screen_phi(parsed), claim_replies)
+        status = InboundStatus.HELD if admission.hold else InboundStatus.PROCESSED
+        _finish(session, inbound_id, status, handled.reason)
+        return Outcome(status, (handled.reply,) if handled.reply else ())
+    trusted = admission.authenticity.trusted
+    thread = thread if trusted else None
+
     recent = replies_in_last_day(session, parsed.sender)
-    understood = understand_message(session, settings, parsed, recent_replies=recent)
+    understood = understand_message(session, settings, parsed, recent_replies=recent, plan=admission.plan,
+                                    sender_problem=admission.authenticity.problem)
     draft, decision = understood.draft, understood.draft.decision
     if recent >= settings.auto_reply_cap_per_day:
-        return _taken_in_without_reply(session, settings, inbound_id, inbound.message_id_key, parsed, understood)
+        return _taken_in_without_reply(session, settings, inbound_id, inbound.message_id_key, parsed, understood,
+                                       admission, thread)
     auto = decision.route == AUTO
     findings = Findings(
         codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
@@ -116,25 +134,27 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         phi=understood.phi,
         asks=understood.asks,
     )
-    taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix)
+    taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix,
+                    sender_id=sender_id, thread=thread, join=trusted)
     save_draft(session, taken.question_id, taken.consultation_id, draft)
+    metering.charge_for(session, admission, taken.question_id, taken.consultation_id, taken.joined)
+    line = metering.quota_line(session, settings, admission)
 
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
     # a subject that names a patient is not repeated in our reply
     subject = reply_subject(settings.reference_prefix, taken.consultation_id,
                             "" if understood.phi["subject"] else parsed.subject)
     if auto:
-        name, context = "answer", emails.answer(reference, subject, draft, settings.service_name)
+        name, context = "answer", emails.answer(reference, subject, draft, settings.service_name, line)
     else:
         name = "acknowledgement"
         context = emails.acknowledgement(reference, subject, draft, settings.service_name,
-                                         settings.review_response_hours)
+                                         settings.review_response_hours, line)
     reply = queue_reply(
         session, settings, name=name, context=context, consultation_id=taken.consultation_id,
         question_id=taken.question_id, to_address=parsed.sender, parent=parsed.message_id,
         references=list(reversed(parsed.thread_ids)), claim=claim_replies,
     )
-    ledger.record(session, taken.sender_id, ledger.QUESTION, f"question:{taken.question_id}", taken.consultation_id)
     _finish(session, inbound_id, InboundStatus.PROCESSED, f"{decision.route}: {name}")
     log.info(
         "inbound processed inbound=%d consultation=%d question=%d route=%s codes=%d outbound=%d",
@@ -153,7 +173,7 @@ class Understood:
 
 
 def _taken_in_without_reply(session: Session, settings: Settings, inbound_id: int, key: str, parsed: ParsedEmail,
-                            understood: Understood) -> Outcome:
+                            understood: Understood, admission: Admission, thread: int | None) -> Outcome:
     """Past the daily cap of automatic replies: keep the question for staff and send nothing."""
     decision = understood.draft.decision
     findings = Findings(
@@ -161,21 +181,23 @@ def _taken_in_without_reply(session: Session, settings: Settings, inbound_id: in
         facts=understood.enrichment.as_dict(), route=decision.route, reasons=list(decision.reasons),
         consultation_status=ConsultationStatus.AWAITING_REVIEW, phi=understood.phi, asks=understood.asks,
     )
-    taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix)
+    taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix,
+                    sender_id=admission.sender_id, thread=thread, join=admission.authenticity.trusted)
     save_draft(session, taken.question_id, taken.consultation_id, understood.draft)
-    ledger.record(session, taken.sender_id, ledger.QUESTION, f"question:{taken.question_id}", taken.consultation_id)
+    metering.charge_for(session, admission, taken.question_id, taken.consultation_id, taken.joined)
     return _finish(session, inbound_id, InboundStatus.PROCESSED, "review: no reply (automatic reply cap reached)")
 
 
 def understand_message(session: Session, settings: Settings, parsed: ParsedEmail,
-                       on: date | None = None, recent_replies: int = 0) -> Understood:
+                       on: date | None = None, recent_replies: int = 0, plan: str | None = None,
+                       sender_problem: str | None = None) -> Understood:
     """screen -> understand -> enrich -> route -> draft, for one parsed message; writes nothing."""
     phi = screen_phi(parsed)
     questions = understand(parsed.text, parsed.attachments)
     enrichment = enrich(session, parsed.text, on=on)
     case = Case(
         text=parsed.text, questions=questions, facts=enrichment.by_mention,
-        policy=load_policy(settings.routing_policy).for_plan(None),
+        policy=load_policy(settings.routing_policy).for_plan(plan), sender_problem=sender_problem,
         phi_kinds=[span["kind"] for spans in phi.values() for span in spans],
         attachments=parsed.attachments, mue_codes=enrichment.mue_codes,
         described_modifiers=enrichment.described_modifiers,
@@ -200,7 +222,8 @@ def _lock(session: Session, inbound_id: int):
         select(
             InboundEmail.status, InboundEmail.attempts, InboundEmail.last_error, InboundEmail.updated_at,
             InboundEmail.raw, InboundEmail.mail_from, InboundEmail.message_id_key,
-            exists().where(Question.message_id_key == InboundEmail.message_id_key).label("already_taken_in"),
+            exists().where(Question.message_id_key == InboundEmail.message_id_key,
+                           Question.inbound_id != InboundEmail.id).label("already_taken_in"),
         ).where(InboundEmail.id == inbound_id).with_for_update(of=InboundEmail)
     ).one_or_none()
 

@@ -38,10 +38,12 @@ def queue_reply(
     references: list[str],
     claim: bool = False,
     auto_submitted: bool = True,
+    key: str | None = None,
 ) -> QueuedReply:
     """Create the outbox row for reply `name` to the question whose Message-ID is `parent`.
 
-    Its key is unique per question and kind, so the same reply can never be queued twice. With
+    Its key is unique per question and kind (or the `key` given, e.g. once per sender and period), so the
+    same reply can never be queued twice. With
     `claim`, the row is created already claimed (status sending, first attempt) by a caller that
     sends it right after commit; otherwise a send job or the sweeper picks it up."""
     message_id = new_message_id(settings.mail_domain)
@@ -61,7 +63,7 @@ def queue_reply(
     attempts = 1 if claim else 0
     outbound_id = session.execute(
         insert(OutboundEmail).values(
-            key=f"{name}:q{question_id}",
+            key=key or f"{name}:q{question_id}",
             kind=name,
             consultation_id=consultation_id,
             question_id=question_id,

@@ -25,6 +25,7 @@ ID = BigInteger().with_variant(Integer, "sqlite")
 
 class InboundStatus:
     RECEIVED = "received"
+    HELD = "held"  # kept for later: over the sender's quota or rate limit; released by registration, renewal or staff
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
     MACHINE = "machine"
@@ -46,6 +47,7 @@ class ConsultationStatus:
     ANSWERED = "answered"
     AWAITING_REVIEW = "awaiting_review"
     CLOSED = "closed"  # a reviewer closed it without a reply
+    HELD = "held"  # its question waits for quota
 
 
 class Organisation(Base):
@@ -56,6 +58,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)  # every address at these domains belongs
+    plan: Mapped[str | None] = mapped_column(String(64))  # a shared plan: its members draw on one quota
+    billing_day: Mapped[int | None] = mapped_column(Integer)  # monthly plans renew on this day (else the plan's)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -71,6 +75,9 @@ class Sender(Base):
     bouncing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str | None] = mapped_column(Text)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)  # explicit member
+    plan: Mapped[str | None] = mapped_column(String(64))  # None: the default plan of config/plans.toml
+    billing_day: Mapped[int | None] = mapped_column(Integer)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InboundEmail(Base):
@@ -96,6 +103,7 @@ class InboundEmail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("sender.id"), index=True)  # once processing knows it
 
 
 class Consultation(Base):
@@ -211,6 +219,21 @@ class UsageEvent(Base):
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
     ref_key: Mapped[str] = mapped_column(String(100), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_usage_event_sender_kind_at", "sender_id", "kind", "at"),)
+
+
+class RegistrationToken(Base):
+    """A one-time confirmation sent to an address; only its hash is kept. Single use, with an expiry."""
+
+    __tablename__ = "registration_token"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("sender.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ImapCheckpoint(Base):

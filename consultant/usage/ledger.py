@@ -14,6 +14,8 @@ from consultant.db.upsert import insert_for
 
 QUESTION = "question"
 REPLY = "reply"
+ACCOUNT = "account"  # a REGISTER or confirmation message: counted for rate limits, never charged
+UNVERIFIED = "unverified"  # a message whose From failed authentication: counted for rate limits, never charged
 
 
 def sender_for(session: Session, address: str, display_name: str = "") -> int:
@@ -29,10 +31,11 @@ def sender_for(session: Session, address: str, display_name: str = "") -> int:
     return session.execute(statement).scalar_one()
 
 
-def record(session: Session, sender_id: int, kind: str, ref_key: str, consultation_id: int | None = None) -> bool:
+def record(session: Session, sender_id: int, kind: str, ref_key: str, consultation_id: int | None = None,
+           at: datetime | None = None) -> bool:
     """Append an event unless one with this ref key exists (also under concurrency). Returns whether it was added."""
     values = {"sender_id": sender_id, "kind": kind, "ref_key": ref_key, "consultation_id": consultation_id,
-              "at": utcnow()}
+              "at": at or utcnow()}
     statement = insert_for(session)(UsageEvent).values(values).on_conflict_do_nothing(index_elements=["ref_key"])
     return session.execute(statement).rowcount == 1
 

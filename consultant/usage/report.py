@@ -1,107 +1,107 @@
-"""Usage per sender or sender domain per month: questions, answered at once, reviewed, and time to
-answer (median, 90th percentile); and questions per day, for the chart. Plans and quotas come later."""
+"""Usage figures per sender or per organisation, for a month or for all time: questions, answered at once
+or reviewed, held, remaining quota and time to answer. The CLI and the web app's usage page both use these."""
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+import statistics
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consultant.db.base import utcnow
-from consultant.db.models import Consultation, Draft, DraftStatus, OutboundEmail, OutboundStatus, Question, Sender
+from consultant.db.models import (
+    Consultation,
+    Organisation,
+    OutboundEmail,
+    OutboundStatus,
+    Question,
+    Sender,
+    UsageEvent,
+)
+from consultant.usage import ledger, quota
+from consultant.usage.organisations import organisation_of
+from consultant.usage.plans import Plans
 
-ANSWER_KINDS = ("answer", "reviewed_answer")
-BY = ("sender", "domain")
-
-
-@dataclass(frozen=True)
-class Asked:
-    question_id: int
-    sender: str
-    asked_at: datetime
-    outcome: str  # auto, reviewed, waiting, closed
-    answered_at: datetime | None
-
-    @property
-    def domain(self) -> str:
-        return self.sender.rpartition("@")[2]
+SENDER, ORGANISATION = "sender", "organisation"
+NOT_ANSWERS = ("acknowledgement", "over_quota", "rate_limited", "registration")  # replies that answer nothing
 
 
-@dataclass(frozen=True)
+@dataclass
 class UsageRow:
-    who: str
-    month: str
-    questions: int
-    auto_answered: int
-    reviewed: int
-    median_answer_seconds: float | None
-    p90_answer_seconds: float | None
-    plan: str | None = None  # plans and quotas are not in the ledger yet
-    remaining: int | None = None
+    address: str  # the sender's address, or the organisation's name
+    plan: str
+    questions: int = 0
+    replies: int = 0
+    answered_auto: int = 0
+    reviewed: int = 0
+    held: int = 0
+    remaining: int | None = None  # None: unlimited
+    median_seconds_to_answer: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Day:
-    day: date
-    auto: int
-    reviewed: int
-    other: int
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """'2026-03' -> [2026-03-01, 2026-04-01) in UTC; ValueError for anything else."""
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=timezone.utc)
+    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, datetime(end.year, end.month, 1, tzinfo=timezone.utc)
 
 
-def asked(session: Session) -> list[Asked]:
-    answered = {row.question_id: row.sent_at for row in session.execute(
-        select(OutboundEmail.question_id, OutboundEmail.sent_at).where(
-            OutboundEmail.kind.in_(ANSWER_KINDS), OutboundEmail.status == OutboundStatus.SENT))}
-    rows = session.execute(
-        select(Question.id, Question.created_at, Sender.address, Draft.status)
-        .join(Consultation, Consultation.id == Question.consultation_id)
-        .join(Sender, Sender.id == Consultation.sender_id)
-        .join(Draft, Draft.question_id == Question.id, isouter=True)
-        .order_by(Question.id))
-    return [Asked(r.id, r.address, r.created_at, _outcome(r.status), answered.get(r.id)) for r in rows]
+def usage_report(session: Session, plans: Plans, month: str | None = None, by: str = SENDER) -> list[UsageRow]:
+    bounds = month_bounds(month) if month else None
+    rows: dict[str, UsageRow] = {}
+    waits: dict[str, list[float]] = {}
+    for sender_id, address in session.execute(select(Sender.id, Sender.address).order_by(Sender.address)):
+        key, plan_row = _account_key(session, sender_id, address, plans, by)
+        row = rows.setdefault(key, plan_row)
+        _add_events(session, row, sender_id, bounds)
+        _add_questions(session, row, sender_id, bounds, waits.setdefault(key, []))
+    for key, row in rows.items():
+        if waits[key]:
+            row.median_seconds_to_answer = round(statistics.median(waits[key]), 1)
+    return list(rows.values())
 
 
-def _outcome(draft_status: str | None) -> str:
-    return {DraftStatus.SENT: "auto", DraftStatus.APPROVED: "reviewed", DraftStatus.REJECTED: "closed"}.get(
-        draft_status or "", "waiting")
+def _account_key(session: Session, sender_id: int, address: str, plans: Plans, by: str) -> tuple[str, UsageRow]:
+    current = quota.quota_for(session, sender_id, plans)
+    if by == ORGANISATION:
+        org_id = organisation_of(session, sender_id)
+        if org_id is not None:
+            name = session.scalar(select(Organisation.name).where(Organisation.id == org_id))
+            return name, UsageRow(name, current.plan if current.organisation else "-", remaining=current.remaining
+                                  if current.organisation else None)
+    return address, UsageRow(address, current.plan, remaining=current.remaining)
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+def _add_events(session: Session, row: UsageRow, sender_id: int, bounds) -> None:
+    query = select(UsageEvent.kind, func.count()).where(UsageEvent.sender_id == sender_id)
+    if bounds:
+        query = query.where(UsageEvent.at >= bounds[0], UsageEvent.at < bounds[1])
+    counts = dict(session.execute(query.group_by(UsageEvent.kind)).all())
+    row.questions += counts.get(ledger.QUESTION, 0)
+    row.replies += counts.get(ledger.REPLY, 0)
 
 
-def usage_report(session: Session, by: str = "sender") -> list[UsageRow]:
-    groups: dict[tuple[str, str], list[Asked]] = defaultdict(list)
-    for item in asked(session):
-        groups[(item.domain if by == "domain" else item.sender, item.asked_at.strftime("%Y-%m"))].append(item)
-    report = []
-    for (who, month), items in groups.items():
-        waits = [(i.answered_at - i.asked_at).total_seconds() for i in items if i.answered_at is not None]
-        report.append(UsageRow(
-            who=who, month=month, questions=len(items),
-            auto_answered=sum(i.outcome == "auto" for i in items),
-            reviewed=sum(i.outcome == "reviewed" for i in items),
-            median_answer_seconds=percentile(waits, 0.5), p90_answer_seconds=percentile(waits, 0.9)))
-    return sorted(report, key=lambda r: (r.month, r.who), reverse=False)
+def _add_questions(session: Session, row: UsageRow, sender_id: int, bounds, waits: list[float]) -> None:
+    first_sent = (select(OutboundEmail.question_id, func.min(OutboundEmail.sent_at).label("sent_at"))
+                  .where(OutboundEmail.status == OutboundStatus.SENT, OutboundEmail.kind.notin_(NOT_ANSWERS))
+                  .group_by(OutboundEmail.question_id).subquery())
+    query = (select(Question.route, Question.created_at, first_sent.c.sent_at)
+             .join(Consultation, Consultation.id == Question.consultation_id)
+             .outerjoin(first_sent, first_sent.c.question_id == Question.id)
+             .where(Consultation.sender_id == sender_id))
+    if bounds:
+        query = query.where(Question.created_at >= bounds[0], Question.created_at < bounds[1])
+    for route, created_at, sent_at in session.execute(query):
+        row.answered_auto += route == "auto"
+        row.reviewed += route == "review"
+        row.held += route == "held"
+        if sent_at is not None:
+            waits.append((_aware(sent_at) - _aware(created_at)).total_seconds())
 
 
-def questions_per_day(session: Session, days: int = 30, today: date | None = None) -> list[Day]:
-    today = today or utcnow().date()
-    first = today - timedelta(days=days - 1)
-    counts: dict[date, dict[str, int]] = {first + timedelta(n): defaultdict(int) for n in range(days)}
-    for item in asked(session):
-        day = item.asked_at.date()
-        if day in counts:
-            counts[day][item.outcome if item.outcome in ("auto", "reviewed") else "other"] += 1
-    return [Day(d, c["auto"], c["reviewed"], c["other"]) for d, c in sorted(counts.items())]
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -19,7 +19,7 @@ from consultant.consult.review_queue import QueueFilter, consultation_view, queu
 from consultant.db.session import session_scope
 from consultant.settings import get_settings
 from consultant.staff.accounts import Staff
-from consultant.usage.report import usage_report
+from consultant.usage.monthly import usage_report
 from consultant.web.params import RowId
 from consultant.web.auth import api_staff, current_staff
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from consultant.usage.report import Day
+from consultant.usage.monthly import Day
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 36, 24, 12
 COLOURS = {"auto": "#2e90fa", "reviewed": "#f79009", "other": "#98a2b3"}

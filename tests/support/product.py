@@ -27,6 +27,8 @@ def product_env(data_dir: Path, **settings: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONWARNINGS"] = "ignore"  # Celery's running-as-root SecurityWarning
     env["CONSULTANT_WEB_LISTEN"] = f"{HOST}:{free_port()}"  # `consultant run` serves the web app too
+    # other features are tested without quotas getting in the way; metering tests pass plans= themselves
+    env["CONSULTANT_PLANS"] = str(REPO / "tests" / "fixtures" / "plans" / "unmetered.toml")
     for name, value in settings.items():
         env[f"CONSULTANT_{name.upper()}"] = value
     return env

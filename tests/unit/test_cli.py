@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
@@ -13,6 +14,15 @@ from consultant.db.session import session_scope
 from tests.builders import question_email
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "codes"
+
+
+@pytest.fixture
+def metered_cli(configure, catalog_db, tmp_path):
+    from consultant.settings import PROJECT_ROOT
+
+    copy = tmp_path / "consultant.sqlite3"
+    shutil.copyfile(catalog_db, copy)
+    return configure(database_url=f"sqlite:///{copy}", plans=str(PROJECT_ROOT / "config" / "plans.toml"))
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -93,6 +103,47 @@ class TestUsage:
         result = CliRunner().invoke(main, ["usage"])
         assert result.exit_code == 1
         assert "run `consultant db upgrade`" in result.output
+
+
+class TestUsageReport:
+    def test_month_sender_org_json_and_csv(self, metered_cli):
+        from tests.unit.consult.test_metering import ask
+
+        run("orgs", "add", "Clinic", "--domain", "clinic.example")
+        ask(metered_cli, sender="dana@clinic.example")
+        ask(metered_cli, "What is 99213?", sender="lee@clinic.example")
+        ask(metered_cli, "What is E11.9?", sender="lee@clinic.example", subject="again")
+        rows = {r["address"]: r for r in json.loads(run("usage", "--json")[1])}
+        assert (rows["lee@clinic.example"]["questions"], rows["lee@clinic.example"]["reviewed"],
+                rows["lee@clinic.example"]["held"], rows["lee@clinic.example"]["remaining"]) == (1, 1, 1, 0)
+        assert (rows["dana@clinic.example"]["answered_auto"], rows["dana@clinic.example"]["plan"]) == (1, "guest")
+        [clinic] = json.loads(run("usage", "--org", "--json")[1])
+        assert (clinic["address"], clinic["questions"], clinic["held"]) == ("Clinic", 2, 1)
+        assert json.loads(run("usage", "--month", "1999-01", "--json")[1])[0]["questions"] == 0
+        lines = run("usage", "--csv")[1].splitlines()
+        assert lines[0].startswith("address,plan,questions,replies,answered_auto,reviewed,held,remaining")
+        assert CliRunner().invoke(main, ["usage", "--month", "March"]).exit_code == 2
+
+
+class TestSenders:
+    def test_set_plan_show_list_and_release(self, metered_cli, dispatched):
+        from tests.unit.consult.test_metering import ask, inbound_status
+
+        ask(metered_cli)
+        held_id, _ = ask(metered_cli, "What is E11.9?", subject="second")
+        code, out = run("senders", "show", "Coder@Example.org")
+        assert code == 0 and "plan guest" in out and "1 held" in out and "0 of 1" in out
+        assert "coder@example.org  guest  0 left  1 held" in run("senders", "list")[1]
+        result = CliRunner().invoke(main, ["senders", "set-plan", "coder@example.org", "gold"])
+        assert result.exit_code == 1 and "no plan named 'gold'" in result.output
+        assert run("senders", "release", "coder@example.org")[1].strip() == f"released 1 message(s): {held_id}"
+        assert inbound_status(held_id)[0] == "received"
+        result = CliRunner().invoke(main, ["senders", "release", "--inbound", str(held_id)])
+        assert result.exit_code == 1 and f"not held: {held_id}" in result.output
+        assert run("senders", "set-plan", "coder@example.org", "subscriber", "--billing-day", "5")[0] == 0
+        assert "renewing on" in run("senders", "show", "coder@example.org")[1]
+        result = CliRunner().invoke(main, ["senders", "show", "nobody@example.org"])
+        assert result.exit_code == 1 and "no sender" in result.output
 
 
 class TestImap:

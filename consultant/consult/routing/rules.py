@@ -33,6 +33,7 @@ class Case:
     described_modifiers: frozenset[str] = frozenset()  # modifiers the catalog has a descriptor for
     recent_replies: int = 0  # automatic replies to this sender in the last 24 hours
     reply_cap: int | None = None  # at most this many; past it nothing automatic is sent
+    sender_problem: str | None = None  # why the From address cannot be believed (authenticity screening)
 
 
 EmailRule = Callable[[Case], str | None]
@@ -45,6 +46,10 @@ def phi_present(case: Case) -> str | None:
     if not case.phi_kinds:
         return None
     return f"possible patient identifiers ({', '.join(sorted(set(case.phi_kinds)))}): a person must answer"
+
+
+def sender_not_authenticated(case: Case) -> str | None:
+    return case.sender_problem
 
 
 def plan_reviews_everything(case: Case) -> str | None:
@@ -127,8 +132,8 @@ def _label(intent: str) -> str:
     return intent.replace("_", " ")
 
 
-EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, plan_reviews_everything, reply_cap_reached,
-                                      attachment_carries_question)
+EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, sender_not_authenticated, plan_reviews_everything,
+                                      reply_cap_reached, attachment_carries_question)
 QUESTION_RULES: tuple[QuestionRule, ...] = (
     intent_not_answered_automatically, low_confidence, no_code_to_answer_from, code_not_describable,
     pair_needs_two_codes, units_without_mue,

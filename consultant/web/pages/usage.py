@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from consultant.db.session import session_scope
 from consultant.staff.accounts import Staff
-from consultant.usage.report import BY, questions_per_day, usage_report
+from consultant.usage.monthly import BY, questions_per_day, usage_report
 from consultant.web.auth import current_staff
 from consultant.web.chart import daily_chart
 from consultant.web.render import page

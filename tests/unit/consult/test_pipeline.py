@@ -125,10 +125,10 @@ class TestProcessInbound:
             senders = session.scalars(select(Consultation.sender_id).order_by(Consultation.id)).all()
         assert len(senders) == 2 and senders[0] != senders[1]
 
-    def test_usage_counts_the_question(self, app):
+    def test_usage_counts_the_question_and_charges_the_consultation(self, app):
         process(app, receive(question_email()))
         with session_scope() as session:
-            assert session.scalars(select(UsageEvent.kind)).all() == ["question"]
+            assert sorted(session.scalars(select(UsageEvent.kind)).all()) == ["consultation", "question"]
 
     def test_header_injection_in_subject_does_not_reach_reply_headers(self, app):
         raw = question_email(subject="Hi =?utf-8?q?there=0D=0ABcc=3A_victim=40example.com?=")

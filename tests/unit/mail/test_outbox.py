@@ -43,7 +43,8 @@ class TestDeliver:
         assert raw == row(queued).raw
         assert row(queued).sent_at is not None and row(queued).attempts == 1
         with session_scope() as session:
-            assert session.scalars(select(UsageEvent.kind).order_by(UsageEvent.id)).all() == ["question", "reply"]
+            assert session.scalars(select(UsageEvent.kind).order_by(UsageEvent.id)).all() == ["consultation", "question",
+                                                                                     "reply"]
 
     def test_temporary_failure_follows_the_retry_schedule(self, app, queued):
         sender = FailingSender(TemporarySendError("relay unavailable: ConnectionRefusedError"))

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from consultant.db.base import utcnow
 from consultant.db.models import OutboundEmail, OutboundStatus
 from consultant.db.session import session_scope
-from consultant.usage.report import percentile, questions_per_day, usage_report
+from consultant.usage.monthly import percentile, questions_per_day, usage_report
 from tests.builders import question_email
 from tests.support.web import ask
 

@@ -1,0 +1,107 @@
+"""Usage per sender or sender domain per month, for the staff web app: questions, answered at once, reviewed, and time to
+answer (median, 90th percentile); and questions per day, for the chart. Plans and quotas come later."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultant.db.base import utcnow
+from consultant.db.models import Consultation, Draft, DraftStatus, OutboundEmail, OutboundStatus, Question, Sender
+
+ANSWER_KINDS = ("answer", "reviewed_answer")
+BY = ("sender", "domain")
+
+
+@dataclass(frozen=True)
+class Asked:
+    question_id: int
+    sender: str
+    asked_at: datetime
+    outcome: str  # auto, reviewed, waiting, closed
+    answered_at: datetime | None
+
+    @property
+    def domain(self) -> str:
+        return self.sender.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    who: str
+    month: str
+    questions: int
+    auto_answered: int
+    reviewed: int
+    median_answer_seconds: float | None
+    p90_answer_seconds: float | None
+    plan: str | None = None  # plans and quotas are not in the ledger yet
+    remaining: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    auto: int
+    reviewed: int
+    other: int
+
+
+def asked(session: Session) -> list[Asked]:
+    answered = {row.question_id: row.sent_at for row in session.execute(
+        select(OutboundEmail.question_id, OutboundEmail.sent_at).where(
+            OutboundEmail.kind.in_(ANSWER_KINDS), OutboundEmail.status == OutboundStatus.SENT))}
+    rows = session.execute(
+        select(Question.id, Question.created_at, Sender.address, Draft.status)
+        .join(Consultation, Consultation.id == Question.consultation_id)
+        .join(Sender, Sender.id == Consultation.sender_id)
+        .join(Draft, Draft.question_id == Question.id, isouter=True)
+        .order_by(Question.id))
+    return [Asked(r.id, r.address, r.created_at, _outcome(r.status), answered.get(r.id)) for r in rows]
+
+
+def _outcome(draft_status: str | None) -> str:
+    return {DraftStatus.SENT: "auto", DraftStatus.APPROVED: "reviewed", DraftStatus.REJECTED: "closed"}.get(
+        draft_status or "", "waiting")
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def usage_report(session: Session, by: str = "sender") -> list[UsageRow]:
+    groups: dict[tuple[str, str], list[Asked]] = defaultdict(list)
+    for item in asked(session):
+        groups[(item.domain if by == "domain" else item.sender, item.asked_at.strftime("%Y-%m"))].append(item)
+    report = []
+    for (who, month), items in groups.items():
+        waits = [(i.answered_at - i.asked_at).total_seconds() for i in items if i.answered_at is not None]
+        report.append(UsageRow(
+            who=who, month=month, questions=len(items),
+            auto_answered=sum(i.outcome == "auto" for i in items),
+            reviewed=sum(i.outcome == "reviewed" for i in items),
+            median_answer_seconds=percentile(waits, 0.5), p90_answer_seconds=percentile(waits, 0.9)))
+    return sorted(report, key=lambda r: (r.month, r.who), reverse=False)
+
+
+def questions_per_day(session: Session, days: int = 30, today: date | None = None) -> list[Day]:
+    today = today or utcnow().date()
+    first = today - timedelta(days=days - 1)
+    counts: dict[date, dict[str, int]] = {first + timedelta(n): defaultdict(int) for n in range(days)}
+    for item in asked(session):
+        day = item.asked_at.date()
+        if day in counts:
+            counts[day][item.outcome if item.outcome in ("auto", "reviewed") else "other"] += 1
+    return [Day(d, c["auto"], c["reviewed"], c["other"]) for d, c in sorted(counts.items())]
