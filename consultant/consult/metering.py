@@ -4,9 +4,11 @@ confirmation code). Replies here never quote the message."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from consultant.consult import emails
@@ -14,7 +16,8 @@ from consultant.consult.intake import Findings, take_in
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.db.base import utcnow
-from consultant.db.models import ConsultationStatus, OutboundEmail
+from consultant import jobs
+from consultant.db.models import Consultation, ConsultationStatus, OutboundEmail, Sender
 from consultant.mail.parse import ParsedEmail
 from consultant.settings import Settings
 from consultant.usage import ledger, quota, registration
@@ -23,6 +26,8 @@ from consultant.usage.release import release_after_registration
 
 HELD = "held"
 ACCOUNT = "account"
+WEB_REGISTRATION_MAILS_PER_HOUR = 3
+_WEB_KEY = "registration:web:s{sender_id}:"
 
 
 @dataclass(frozen=True)
@@ -125,3 +130,50 @@ def _over_quota(session: Session, settings: Settings, admission: Admission, cons
 def _subject(settings: Settings, consultation_id: int, parsed: ParsedEmail, phi: dict) -> str:
     # a subject that names a patient is not repeated in our reply
     return reply_subject(settings.reference_prefix, consultation_id, "" if phi["subject"] else parsed.subject)
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """What a web registration request did. The web page shows the same text for every outcome, so a visitor
+    learns nothing about the address; the owner of the address learns the rest by email."""
+
+    outcome: str  # token_sent, already (mailed: nothing to confirm), unknown, too_many (nothing mailed)
+    outbound_id: int | None = None
+
+
+def request_registration(session: Session, settings: Settings, address: str) -> RegistrationRequest:
+    """Mail a one-time confirmation code to a guest who asks on the web app (through the outbox, sent after
+    commit); a sender past the default plan is told by email there is nothing to confirm. Only addresses that
+    have written to us get mail, at most WEB_REGISTRATION_MAILS_PER_HOUR an hour."""
+    plans = plans_of(settings)
+    sender = session.execute(select(Sender.id, Sender.address, Sender.plan)
+                             .where(Sender.address == plans.normalise(address)).with_for_update()).one_or_none()
+    consultation_id = None if sender is None else session.scalar(
+        select(Consultation.id).where(Consultation.sender_id == sender.id).order_by(Consultation.id.desc()).limit(1))
+    if sender is None or consultation_id is None:
+        return RegistrationRequest("unknown")
+    key_prefix = _WEB_KEY.format(sender_id=sender.id)
+    if _web_mails_last_hour(session, key_prefix) >= WEB_REGISTRATION_MAILS_PER_HOUR:
+        return RegistrationRequest("too_many")
+    subject = reply_subject(settings.reference_prefix, consultation_id, "")
+    details: dict = {}
+    if sender.plan in (None, plans.default_plan):
+        state = "token_sent"
+        token = registration.new_token(session, sender.id, settings.registration_token_hours)
+        details = {"token": token, "confirm_url": registration.confirmation_url(settings.web_base_url, token),
+                   "valid_hours": settings.registration_token_hours}
+    else:
+        state = "already"
+    line = quota.quota_for(session, sender.id, plans).line()
+    context = emails.registration(subject, settings.service_name, state, line, **details)
+    reply = queue_reply(session, settings, name="registration", context=context, consultation_id=consultation_id,
+                        question_id=None, to_address=sender.address, parent=None, references=[],
+                        key=f"{key_prefix}{secrets.token_hex(8)}")
+    jobs.defer(session, jobs.SEND_OUTBOUND, reply.outbound_id)
+    return RegistrationRequest(state, reply.outbound_id)
+
+
+def _web_mails_last_hour(session: Session, key_prefix: str) -> int:
+    return session.scalar(select(func.count()).select_from(OutboundEmail).where(
+        OutboundEmail.key.startswith(key_prefix, autoescape=True),
+        OutboundEmail.created_at > utcnow() - timedelta(hours=1))) or 0

@@ -32,7 +32,7 @@ def queue_reply(
     name: str,
     context: dict,
     consultation_id: int,
-    question_id: int,
+    question_id: int | None,
     to_address: str,
     parent: str | None,
     references: list[str],

@@ -22,10 +22,10 @@ MESSAGE_PATH_MARK = "/message-html/"
 
 def create_app() -> FastAPI:
     from consultant.web import api
-    from consultant.web.pages import admin, codes, consultation, knowledge, mail, queue, signin, usage
+    from consultant.web.pages import admin, codes, consultation, knowledge, mail, queue, register, signin, usage
 
     app = FastAPI(title="consultant staff API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
-    for module in (signin, queue, consultation, mail, codes, knowledge, usage, admin):
+    for module in (signin, register, queue, consultation, mail, codes, knowledge, usage, admin):
         app.include_router(module.router)
     app.include_router(api.router)
     app.add_exception_handler(NotSignedIn, _not_signed_in)

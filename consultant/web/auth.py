@@ -1,7 +1,8 @@
 """Who is asking: a browser's session cookie or a script's bearer token; role checks; CSRF on every form.
 
 A form POST must carry the session's CSRF token (field `csrf`); a cookie-authenticated API call carries it
-in the X-CSRF-Token header. Sign-in, before any session exists, uses a double-submit cookie instead."""
+in the X-CSRF-Token header. Sign-in and the public registration pages, where no session exists, use a
+double-submit cookie instead."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from consultant.staff.accounts import API, BROWSER, Staff, resume
 
 SESSION_COOKIE = "consultant_session"
 PRESESSION_COOKIE = "consultant_presession"
+REGISTER_COOKIE = "consultant_register"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
@@ -81,11 +83,19 @@ def api_staff(request: Request, staff: Staff = Depends(current_staff)) -> Staff:
     return staff
 
 
-async def checked_sign_in_form(request: Request) -> FormData:
+async def _double_submitted(request: Request, cookie: str, what: str) -> FormData:
     form = await request.form()
-    if not _same(form.get(CSRF_FIELD), request.cookies.get(PRESESSION_COOKIE)):
-        raise Forbidden("the sign-in form's security token is missing or stale: reload the page and try again")
+    if not _same(form.get(CSRF_FIELD), request.cookies.get(cookie)):
+        raise Forbidden(f"the {what} form's security token is missing or stale: reload the page and try again")
     return form
+
+
+async def checked_sign_in_form(request: Request) -> FormData:
+    return await _double_submitted(request, PRESESSION_COOKIE, "sign-in")
+
+
+async def checked_register_form(request: Request) -> FormData:
+    return await _double_submitted(request, REGISTER_COOKIE, "registration")
 
 
 def new_presession_token() -> str:
