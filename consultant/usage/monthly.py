@@ -1,5 +1,7 @@
 """Usage per sender or sender domain per month, for the staff web app: questions, answered at once, reviewed, and time to
-answer (median, 90th percentile); and questions per day, for the chart. Plans and quotas come later."""
+answer (median, 90th percentile), with the plan and what is left of its quota now (on each sender's or
+domain's latest month; consultant.usage.quota is the one place quotas are counted); and questions per day,
+for the chart."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from consultant.db.base import utcnow
 from consultant.db.models import Consultation, Draft, DraftStatus, OutboundEmail, OutboundStatus, Question, Sender
+from consultant.usage import quota
+from consultant.usage.plans import Plans
 
 ANSWER_KINDS = ("answer", "reviewed_answer")
 BY = ("sender", "domain")
@@ -25,6 +29,7 @@ class Asked:
     asked_at: datetime
     outcome: str  # auto, reviewed, waiting, closed
     answered_at: datetime | None
+    sender_id: int
 
     @property
     def domain(self) -> str:
@@ -40,8 +45,8 @@ class UsageRow:
     reviewed: int
     median_answer_seconds: float | None
     p90_answer_seconds: float | None
-    plan: str | None = None  # plans and quotas are not in the ledger yet
-    remaining: int | None = None
+    plan: str | None = None  # now, on the latest month only; a domain has one only when its organisation does
+    remaining: int | None = None  # None with a plan: unlimited
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,12 +65,12 @@ def asked(session: Session) -> list[Asked]:
         select(OutboundEmail.question_id, OutboundEmail.sent_at).where(
             OutboundEmail.kind.in_(ANSWER_KINDS), OutboundEmail.status == OutboundStatus.SENT))}
     rows = session.execute(
-        select(Question.id, Question.created_at, Sender.address, Draft.status)
+        select(Question.id, Question.created_at, Sender.id.label("sender_id"), Sender.address, Draft.status)
         .join(Consultation, Consultation.id == Question.consultation_id)
         .join(Sender, Sender.id == Consultation.sender_id)
         .join(Draft, Draft.question_id == Question.id, isouter=True)
         .order_by(Question.id))
-    return [Asked(r.id, r.address, r.created_at, _outcome(r.status), answered.get(r.id)) for r in rows]
+    return [Asked(r.id, r.address, r.created_at, _outcome(r.status), answered.get(r.id), r.sender_id) for r in rows]
 
 
 def _outcome(draft_status: str | None) -> str:
@@ -81,19 +86,34 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def usage_report(session: Session, by: str = "sender") -> list[UsageRow]:
+def usage_report(session: Session, by: str = "sender", plans: Plans | None = None) -> list[UsageRow]:
+    """With `plans`, each sender's (or domain's) latest month also carries the plan and the quota left now."""
     groups: dict[tuple[str, str], list[Asked]] = defaultdict(list)
     for item in asked(session):
         groups[(item.domain if by == "domain" else item.sender, item.asked_at.strftime("%Y-%m"))].append(item)
+    latest = {who: month for who, month in sorted(groups)}
     report = []
     for (who, month), items in groups.items():
         waits = [(i.answered_at - i.asked_at).total_seconds() for i in items if i.answered_at is not None]
+        now = _quota_now(session, by, items, plans) if plans is not None and latest[who] == month else None
         report.append(UsageRow(
             who=who, month=month, questions=len(items),
             auto_answered=sum(i.outcome == "auto" for i in items),
             reviewed=sum(i.outcome == "reviewed" for i in items),
-            median_answer_seconds=percentile(waits, 0.5), p90_answer_seconds=percentile(waits, 0.9)))
+            median_answer_seconds=percentile(waits, 0.5), p90_answer_seconds=percentile(waits, 0.9),
+            plan=now.plan if now else None, remaining=now.remaining if now else None))
     return sorted(report, key=lambda r: (r.month, r.who), reverse=False)
+
+
+def _quota_now(session: Session, by: str, items: list[Asked], plans: Plans) -> quota.Quota | None:
+    """A sender's quota (its organisation's when that holds the plan); a domain's only through an organisation."""
+    if by != "domain":
+        return quota.quota_for(session, items[0].sender_id, plans)
+    for sender_id in dict.fromkeys(i.sender_id for i in items):
+        shared = quota.quota_for(session, sender_id, plans)
+        if shared.organisation is not None:
+            return shared
+    return None
 
 
 def questions_per_day(session: Session, days: int = 30, today: date | None = None) -> list[Day]:

@@ -19,6 +19,7 @@ from consultant.consult.review_queue import QueueFilter, consultation_view, queu
 from consultant.db.session import session_scope
 from consultant.settings import get_settings
 from consultant.staff.accounts import Staff
+from consultant.usage.admission import plans_of
 from consultant.usage.monthly import usage_report
 from consultant.web.params import RowId
 from consultant.web.auth import api_staff, current_staff
@@ -200,7 +201,7 @@ def api_send(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -
 @router.get("/usage", response_model=list[UsageOut], responses=ERRORS)
 def api_usage(staff: Staff = Depends(current_staff), by: Literal["sender", "domain"] = "sender") -> list[dict]:
     with session_scope() as session:
-        return [r.as_dict() for r in usage_report(session, by)]
+        return [r.as_dict() for r in usage_report(session, by, plans_of(get_settings()))]
 
 
 

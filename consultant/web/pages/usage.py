@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from consultant.db.session import session_scope
+from consultant.settings import get_settings
+from consultant.usage.admission import plans_of
 from consultant.staff.accounts import Staff
 from consultant.usage.monthly import BY, questions_per_day, usage_report
 from consultant.web.auth import current_staff
@@ -25,7 +27,7 @@ CSV_COLUMNS = ("who", "month", "questions", "auto_answered", "reviewed", "median
 def usage_page(request: Request, staff: Staff = Depends(current_staff), by: str = "sender") -> Response:
     by = by if by in BY else "sender"
     with session_scope() as session:
-        rows = usage_report(session, by)
+        rows = usage_report(session, by, plans_of(get_settings()))
         days = questions_per_day(session)
     return page(request, "usage.html", staff, rows=rows, by=by, chart=Markup(daily_chart(days)))
 
@@ -34,7 +36,7 @@ def usage_page(request: Request, staff: Staff = Depends(current_staff), by: str 
 def usage_csv(staff: Staff = Depends(current_staff), by: str = "sender") -> Response:
     by = by if by in BY else "sender"
     with session_scope() as session:
-        rows = usage_report(session, by)
+        rows = usage_report(session, by, plans_of(get_settings()))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

@@ -5,9 +5,14 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from consultant.db.base import utcnow
-from consultant.db.models import OutboundEmail, OutboundStatus
+from consultant.db.models import OutboundEmail, OutboundStatus, Question, Sender
 from consultant.db.session import session_scope
+from consultant.settings import PROJECT_ROOT
+from consultant.usage import organisations
+from consultant.usage.ledger import sender_for
 from consultant.usage.monthly import percentile, questions_per_day, usage_report
+from consultant.usage.plans import load_plans
+from consultant.usage.senders import set_organisation_plan, set_plan
 from tests.builders import question_email
 from tests.support.web import ask
 
@@ -33,6 +38,31 @@ class TestUsageReport:
         assert (by_sender["b@one.org"].questions, by_sender["b@one.org"].auto_answered) == (2, 1)
         assert (domain.who, domain.questions, domain.auto_answered, domain.reviewed) == ("one.org", 3, 2, 0)
         assert 55 <= domain.median_answer_seconds <= 65 and domain.month == utcnow().strftime("%Y-%m")
+
+    def test_plan_and_quota_left_now_on_the_latest_month_from_the_quota_module(self, app, configure):
+        settings = configure(database_url=app.database_url, plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+        plans = load_plans(settings.plans)
+        with session_scope() as session:
+            sender_for(session, "b@two.org")
+            set_plan(session, "b@two.org", "registered", plans)
+        ask(settings, question_email("What is K76.0?", sender="a@one.org"), sender="a@one.org")
+        ask(settings, question_email("What is E11.9?", sender="b@two.org"), sender="b@two.org")
+        ask(settings, question_email("What is I10?", sender="b@two.org", subject="Later"), sender="b@two.org")
+        with session_scope() as session:
+            session.execute(update(Question).where(Question.id == 2).values(created_at=utcnow() - timedelta(days=40)))
+            organisations.create(session, "One Clinic", ["one.org"])
+            set_organisation_plan(session, "One Clinic", "subscriber", plans)
+            session.execute(update(Sender).where(Sender.address == "b@two.org").values(plan="registered"))
+            by_sender = usage_report(session, "sender", plans)
+            by_domain = {r.who: r for r in usage_report(session, "domain", plans)}
+            unplanned = usage_report(session, "sender")
+        now = [(r.who, r.plan, r.remaining) for r in by_sender if r.month == utcnow().strftime("%Y-%m")]
+        assert sorted(now) == [("a@one.org", "subscriber", 49), ("b@two.org", "registered", 4)]
+        [older] = [r for r in by_sender if r.month != utcnow().strftime("%Y-%m")]
+        assert (older.who, older.plan, older.remaining) == ("b@two.org", None, None)
+        assert (by_domain["one.org"].plan, by_domain["one.org"].remaining) == ("subscriber", 49)
+        assert (by_domain["two.org"].plan, by_domain["two.org"].remaining) == (None, None)
+        assert {(r.plan, r.remaining) for r in unplanned} == {(None, None)}
 
     def test_questions_per_day_split_by_outcome(self, app):
         ask(app, question_email("What is K76.0?"))

@@ -21,3 +21,16 @@ class TestUsagePage:
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert sorted((r["who"], r["questions"], r["auto_answered"]) for r in rows) == [
             ("a@one.org", "1", "1"), ("b@two.org", "1", "0")]
+
+    def test_plan_and_remaining_in_the_page_csv_and_api(self, client, staff_app, configure):
+        from consultant.settings import PROJECT_ROOT
+
+        metered = configure(database_url=staff_app.database_url,
+                            plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+        ask(metered, question_email("What is K76.0?", sender="a@one.org"), sender="a@one.org")
+        sign_in(client)
+        assert "<td>guest</td><td>0</td>" in client.get("/usage").text
+        [row] = list(csv.DictReader(io.StringIO(client.get("/usage.csv").text)))
+        assert (row["plan"], row["remaining"]) == ("guest", "0")
+        [api_row] = client.get("/api/usage").json()
+        assert (api_row["plan"], api_row["remaining"]) == ("guest", 0)
