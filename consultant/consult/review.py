@@ -20,12 +20,15 @@ from consultant.db.models import (
     ConsultationStatus,
     Draft,
     DraftStatus,
+    InboundEmail,
+    InboundStatus,
     Question,
     StaffUser,
 )
 from consultant.settings import Settings
 from consultant.staff import audit
 from consultant.staff.accounts import Staff
+from consultant.usage.release import ReleaseError, release_by_staff
 
 REVIEWED_ANSWER = "reviewed_answer"
 MAX_TEXT = 100_000
@@ -139,6 +142,29 @@ def add_note(session: Session, staff: Staff, consultation_id: int, text: str) ->
     text = _checked_text(text)
     session.add(ConsultationNote(consultation_id=consultation_id, author_id=staff.id, text=text, created_at=utcnow()))
     audit.record(session, staff.email, "note", f"consultation:{consultation_id}", chars=len(text))
+
+
+def held_inbound_ids(session: Session, consultation_id: int) -> list[int]:
+    """The consultation's messages held for quota or the rate limit."""
+    return list(session.scalars(select(InboundEmail.id).join(Question, Question.inbound_id == InboundEmail.id).where(
+        Question.consultation_id == consultation_id, InboundEmail.status == InboundStatus.HELD)
+        .order_by(InboundEmail.id)))
+
+
+def release_held(session: Session, staff: Staff, consultation_id: int) -> list[int]:
+    """Answer what is held anyway: each message gets a staff grant and goes back to the pipeline (queued after
+    commit). Returns the released inbound ids."""
+    if session.get(Consultation, consultation_id) is None:
+        raise ReviewError(f"no consultation {consultation_id}")
+    held = held_inbound_ids(session, consultation_id)
+    if not held:
+        raise ReviewError(f"consultation {consultation_id} has nothing held")
+    try:
+        released = release_by_staff(session, inbound_ids=held)
+    except ReleaseError as exc:
+        raise ReviewError(str(exc)) from None
+    audit.record(session, staff.email, "release", f"consultation:{consultation_id}", inbound=released)
+    return released
 
 
 def _settle(session: Session, consultation: Consultation, status: str) -> None:

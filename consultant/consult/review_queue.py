@@ -23,8 +23,8 @@ from consultant.db.models import (
 )
 from consultant.settings import Settings
 
-STATUSES = (ConsultationStatus.AWAITING_REVIEW, ConsultationStatus.ANSWERED, ConsultationStatus.CLOSED,
-            ConsultationStatus.OPEN)
+STATUSES = (ConsultationStatus.AWAITING_REVIEW, ConsultationStatus.HELD, ConsultationStatus.ANSWERED,
+            ConsultationStatus.CLOSED, ConsultationStatus.OPEN)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from consultant.web.params import RowId
 from consultant.web.auth import api_staff, current_staff
 
 router = APIRouter(prefix="/api", tags=["staff"])
-Status = Literal["awaiting_review", "answered", "closed", "open", "all"]
+Status = Literal["awaiting_review", "held", "answered", "closed", "open", "all"]
 Intent = Literal["", "lookup", "validity", "pair", "modifier", "units", "guideline", "case_review", "coverage", "other"]
 ERRORS = {401: {"description": "not signed in"}, 403: {"description": "not allowed"},
           404: {"description": "no such row"}, 409: {"description": "the row moved on; the detail says why"}}
@@ -120,6 +120,7 @@ class CloseIn(BaseModel):
 class Done(BaseModel):
     done: str
     outbound_id: int | None = None
+    released: list[int] | None = None
 
 
 @router.get("/openapi.json", include_in_schema=False)
@@ -185,6 +186,11 @@ def api_close(consultation_id: RowId, body: CloseIn, staff: Staff = Depends(api_
 @router.post("/consultations/{consultation_id}/notes", response_model=Done, responses=ERRORS)
 def api_note(consultation_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.add_note(s, staff, consultation_id, body.text) or Done(done="note added"))
+
+
+@router.post("/consultations/{consultation_id}/release", response_model=Done, responses=ERRORS)
+def api_release(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Done:
+    return _act(lambda s: Done(done="released", released=review.release_held(s, staff, consultation_id)))
 
 
 @router.put("/drafts/{draft_id}", response_model=Done, responses=ERRORS)

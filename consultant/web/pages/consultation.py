@@ -47,6 +47,7 @@ def consultation_page(request: Request, consultation_id: RowId, staff: Staff = D
                 }
         return page(request, "consultation.html", staff, view=view, messages=messages, show_html=bool(html),
                     error=error[:300], done=done[:100], staff_emails=reviewers(session),
+                    held=review.held_inbound_ids(session, consultation_id),
                     service_level=settings.review_response_hours)
 
 
@@ -94,6 +95,12 @@ def close(consultation_id: RowId, form: FormData = Depends(checked_form), staff:
     reason = str(form.get("reason", ""))
     return _act(consultation_id,
                 lambda s: review.close_without_reply(s, staff, consultation_id, reason) or "closed without a reply")
+
+
+@router.post("/consultations/{consultation_id}/release")
+def release(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+    return _act(consultation_id,
+                lambda s: f"released {len(review.release_held(s, staff, consultation_id))} held message(s)")
 
 
 @router.post("/consultations/{consultation_id}/note")

@@ -5,9 +5,14 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from consultant import jobs
 from consultant.db.base import utcnow
-from consultant.db.models import Draft, DraftStatus, OutboundEmail, Question
+from consultant.db.models import AuditEntry, Draft, DraftStatus, InboundEmail, OutboundEmail, Question
 from consultant.db.session import session_scope
+from consultant.settings import PROJECT_ROOT
+from consultant.usage.ledger import sender_for
+from consultant.usage.plans import load_plans
+from consultant.usage.senders import set_plan
 from tests.builders import question_email
 from tests.support.web import ADMIN, ask, csrf_of, sign_in
 
@@ -84,3 +89,60 @@ class TestConsultationPage:
             "csrf": csrf_of(page), "draft_id": draft_id, "action": "insert", "code": "E11.9", "text": "Start."})
         assert "facts for E11.9 inserted" in after.text
         assert "Start.\n\nE11.9 (ICD-10-CM): Type 2 diabetes mellitus without complications" in after.text
+
+
+class TestHeld:
+    def held_for_quota_and_rate(self, configure, staff_app):
+        """Consultation 2 is held for quota (a guest's second), 5 for the rate limit (a third in the hour)."""
+        settings = configure(database_url=staff_app.database_url, sender_messages_per_hour="2",
+                             plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+        ask(settings, question_email("What is K76.0?"))
+        ask(settings, question_email("What is E11.9?", subject="Second"))
+        with session_scope() as session:
+            sender_for(session, "busy@example.org")
+            set_plan(session, "busy@example.org", "registered", load_plans(settings.plans))
+        for n, code in enumerate(("K76.0", "E11.9", "I10")):
+            ask(settings, question_email(f"What is {code}?", sender="busy@example.org", subject=f"Busy {n}"),
+                sender="busy@example.org")
+        return settings
+
+    def test_the_held_filter_shows_why(self, client, configure, staff_app):
+        self.held_for_quota_and_rate(configure, staff_app)
+        page = sign_in(client).text
+        assert "data-consultation=" not in page
+        held = client.get("/?status=held").text
+        assert re.findall(r'data-consultation="(\d+)"', held) == ["2", "5"]
+        assert "held for quota: plan guest, 1 of 1 used" in held
+        assert "held for the rate limit: 2 messages in the last hour (limit 2)" in held
+        assert [i["consultation_id"] for i in client.get("/api/queue?status=held").json()] == [2, 5]
+
+    def test_release_from_the_page_grants_audits_and_queues_after_commit(self, client, configure, staff_app,
+                                                                         dispatched):
+        self.held_for_quota_and_rate(configure, staff_app)
+        sign_in(client)
+        page = client.get("/consultations/2").text
+        assert "Release 1 held message(s)" in page
+        assert client.post("/consultations/2/release", follow_redirects=False).status_code == 403
+        done = client.post("/consultations/2/release", data={"csrf": csrf_of(page)})
+        assert "released 1 held message(s)" in done.text and "Release 1 held" not in done.text
+        with session_scope() as session:
+            inbound_id = session.scalar(select(Question.inbound_id).where(Question.consultation_id == 2))
+            assert session.get(InboundEmail, inbound_id).status == "received"
+            audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "release")).one()
+            assert (audit.target, audit.detail) == ("consultation:2", {"inbound": [inbound_id]})
+        assert (inbound_id,) in dispatched.named(jobs.PROCESS_INBOUND)
+        again = client.post("/consultations/2/release", data={"csrf": csrf_of(page)})
+        assert "consultation 2 has nothing held" in again.text
+
+    def test_release_through_the_api(self, client, configure, staff_app, dispatched):
+        self.held_for_quota_and_rate(configure, staff_app)
+        page = sign_in(client).text
+        headers = {"X-CSRF-Token": csrf_of(page)}
+        assert client.post("/api/consultations/5/release").status_code == 403
+        released = client.post("/api/consultations/5/release", headers=headers)
+        assert released.status_code == 200 and released.json()["done"] == "released"
+        [inbound_id] = released.json()["released"]
+        assert (inbound_id,) in dispatched.named(jobs.PROCESS_INBOUND)
+        assert client.post("/api/consultations/5/release", headers=headers).status_code == 409
+        assert client.post("/api/consultations/1/release", headers=headers).status_code == 409
+        assert client.post("/api/consultations/99/release", headers=headers).status_code == 404
