@@ -8,6 +8,7 @@ Runs on a fresh SQLite database in a temporary directory (the embedded default).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -24,6 +25,9 @@ QUERIES = [
     "pressure ulcer sacral region stage 2", "sepsis due to e coli", "covid 19", "obesity bmi 40",
     "laparoscopic radiofrequency ablation liver tumor", "fracture", "pain", "K76", "S72.00",
 ]
+
+
+LABELLED = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "questions" / "labelled.jsonl"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -67,9 +71,10 @@ def run(args: argparse.Namespace) -> None:
     from consultant.bootstrap import load_catalog
     from consultant.codes.check import check_codes
     from consultant.codes.lookup import describe
-    from consultant.codes.mentions import Mention
+    from consultant.codes.mentions import Mention, find_mentions
     from consultant.codes.models import CatalogCode
     from consultant.codes.search import search
+    from consultant.consult.understand.questions import understand
     from consultant.db.migrate import upgrade
     from consultant.db.session import session_scope
     from consultant.settings import get_settings
@@ -92,6 +97,9 @@ def run(args: argparse.Namespace) -> None:
         print(line("check (2-3 codes)", timed(lambda: check_codes(session, rng.choice(pairs)), args.checks)))
         times = timed(lambda: search(session, rng.choice(QUERIES), limit=10), args.searches)
         print(line("search (top 10)", times))
+    texts = [json.loads(row)["text"] for row in LABELLED.read_text(encoding="utf-8").splitlines() if row.strip()]
+    print(line("mentions (one coder's email)", timed(lambda: find_mentions(rng.choice(texts)), args.lookups)))
+    print(line("understand (split + intents)", timed(lambda: understand(rng.choice(texts)), args.lookups)))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Expectations changed from the first version of this module:
 - Duplicates: "99213-25" after "99213" adds modifier 25 attached to 99213.
 """
 
-import time
 from pathlib import Path
 
 import pytest
@@ -243,15 +242,6 @@ class TestFindMentions:
 
         monkeypatch.setattr(mentions_module, "is_icd10cm_code", refuse)
         assert len(find_mentions(_EMAIL)) > 10
-
-    def test_a_two_kilobyte_email_takes_well_under_a_millisecond(self):
-        find_mentions(_EMAIL)
-        runs = 200
-        started = time.perf_counter()
-        for _ in range(runs):
-            find_mentions(_EMAIL)
-        # the target is well under 1 ms; the bound is loose so a busy CI machine does not fail it
-        assert (time.perf_counter() - started) / runs < 0.005
 
 
 class TestMention:
