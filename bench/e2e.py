@@ -81,7 +81,11 @@ def start_product(redis_url: str, sink_url: str, workdir: Path, concurrency: int
                "CONSULTANT_SMTP_LISTEN": f"{LOCALHOST}:{smtp_port}",
                "CONSULTANT_RELAY": sink_url,
                "CONSULTANT_ADDRESS": ADDRESS,
-               "CONSULTANT_DATA_DIR": str(workdir)}
+               "CONSULTANT_DATA_DIR": str(workdir),
+               # the pipeline's cost, not the guards': no quota, rate limit or reply cap in the way
+               "CONSULTANT_PLANS": str(Path(__file__).with_name("plans.toml")),
+               "CONSULTANT_SENDER_MESSAGES_PER_HOUR": "1000000",
+               "CONSULTANT_AUTO_REPLY_CAP_PER_DAY": "1000000"}
         consultant = _consultant_cmd()
         run([*consultant, "db", "upgrade"], env, cwd=ROOT)
         run([*consultant, "codes", "load"], env, cwd=ROOT, timeout=900)
