@@ -14,12 +14,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.db.base import utcnow
-from consultant.db.models import Consultation, Draft, DraftStatus, OutboundEmail, OutboundStatus, Question, Sender
+from consultant.db.models import (
+    Consultation,
+    Draft,
+    DraftStatus,
+    Organisation,
+    OutboundEmail,
+    OutboundStatus,
+    Question,
+    Sender,
+)
 from consultant.usage import quota
+from consultant.usage.organisations import organisation_of
 from consultant.usage.plans import Plans
 
 ANSWER_KINDS = ("answer", "reviewed_answer")
-BY = ("sender", "domain")
+BY = ("sender", "organisation", "domain")
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,10 @@ def percentile(values: list[float], share: float) -> float | None:
 def usage_report(session: Session, by: str = "sender", plans: Plans | None = None) -> list[UsageRow]:
     """With `plans`, each sender's (or domain's) latest month also carries the plan and the quota left now."""
     groups: dict[tuple[str, str], list[Asked]] = defaultdict(list)
+    names = _organisation_names(session) if by == "organisation" else {}
+    member_of: dict[int, int | None] = {}
     for item in asked(session):
-        groups[(item.domain if by == "domain" else item.sender, item.asked_at.strftime("%Y-%m"))].append(item)
+        groups[(_who(session, item, by, names, member_of), item.asked_at.strftime("%Y-%m"))].append(item)
     latest = {who: month for who, month in sorted(groups)}
     report = []
     for (who, month), items in groups.items():
@@ -105,9 +117,25 @@ def usage_report(session: Session, by: str = "sender", plans: Plans | None = Non
     return sorted(report, key=lambda r: (r.month, r.who), reverse=False)
 
 
+def _who(session: Session, item: Asked, by: str, names: dict[int, str], member_of: dict[int, int | None]) -> str:
+    if by == "domain":
+        return item.domain
+    if by == "organisation":
+        if item.sender_id not in member_of:
+            member_of[item.sender_id] = organisation_of(session, item.sender_id)
+        org_id = member_of[item.sender_id]
+        return names[org_id] if org_id is not None else f"{item.domain} (no organisation)"
+    return item.sender
+
+
+def _organisation_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Organisation.id, Organisation.name)).all())
+
+
 def _quota_now(session: Session, by: str, items: list[Asked], plans: Plans) -> quota.Quota | None:
-    """A sender's quota (its organisation's when that holds the plan); a domain's only through an organisation."""
-    if by != "domain":
+    """A sender's quota (its organisation's when that holds the plan); a domain's or an organisation's only
+    when the organisation holds the plan."""
+    if by == "sender":
         return quota.quota_for(session, items[0].sender_id, plans)
     for sender_id in dict.fromkeys(i.sender_id for i in items):
         shared = quota.quota_for(session, sender_id, plans)

@@ -205,7 +205,7 @@ def api_send(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -
 
 
 @router.get("/usage", response_model=list[UsageOut], responses=ERRORS)
-def api_usage(staff: Staff = Depends(current_staff), by: Literal["sender", "domain"] = "sender") -> list[dict]:
+def api_usage(staff: Staff = Depends(current_staff), by: Literal["sender", "organisation", "domain"] = "sender") -> list[dict]:
     with session_scope() as session:
         return [r.as_dict() for r in usage_report(session, by, plans_of(get_settings()))]
 

@@ -1,4 +1,4 @@
-"""Usage per sender and per sender domain, per month; a CSV export and a chart of questions per day."""
+"""Usage per sender, per organisation and per sender domain, per month; a CSV export and a chart of questions per day."""
 
 from __future__ import annotations
 

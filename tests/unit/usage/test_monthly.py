@@ -75,3 +75,17 @@ class TestUsageReport:
             days = questions_per_day(session, days=7)
         assert len(days) == 7 and days[-1].day == utcnow().date()
         assert (days[-1].auto, days[-1].reviewed, days[-1].other) == (1, 0, 1)
+
+
+class TestByOrganisation:
+    def test_members_by_domain_and_by_name_count_together_and_others_by_domain(self, app):
+        from consultant.usage.organisations import add_member, create
+
+        with session_scope() as session:
+            create(session, "Clinic", ["clinic.example"])
+            add_member(session, "Clinic", "sam@freelance.example")
+        for sender in ("dana@clinic.example", "sam@freelance.example", "eve@elsewhere.example"):
+            ask(app, question_email("What is K76.0?", sender=sender), sender=sender)
+        with session_scope() as session:
+            rows = {r.who: r.questions for r in usage_report(session, "organisation")}
+        assert rows == {"Clinic": 2, "elsewhere.example (no organisation)": 1}
