@@ -17,7 +17,7 @@ from consultant.consult import emails, metering
 from consultant.consult.drafts.prepare import PreparedDraft, prepare_draft
 from consultant.consult.drafts.store import save_draft
 from consultant.consult.enrich import Enrichment, enrich
-from consultant.consult.intake import Findings, find_thread, held_question, opened_by, take_in
+from consultant.consult.intake import Findings, TakenIn, find_thread, held_question, opened_by, take_in
 from consultant.consult.loops import ours_came_back, record_bounce, replies_in_last_day
 from consultant.consult.reference import format_reference, reply_subject
 from consultant.consult.replies import QueuedReply, queue_reply
@@ -125,19 +125,8 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         return _taken_in_without_reply(session, settings, inbound_id, inbound.message_id_key, parsed, understood,
                                        admission, thread)
     auto = decision.route == AUTO
-    findings = Findings(
-        codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
-        facts=understood.enrichment.as_dict(),
-        route=decision.route,
-        reasons=list(decision.reasons),
-        consultation_status=ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW,
-        phi=understood.phi,
-        asks=understood.asks,
-    )
-    taken = take_in(session, inbound_id, inbound.message_id_key, parsed, findings, settings.reference_prefix,
-                    sender_id=sender_id, thread=thread, join=trusted)
-    save_draft(session, taken.question_id, taken.consultation_id, draft)
-    metering.charge_for(session, admission, taken.question_id, taken.consultation_id, taken.joined)
+    taken = _take_in(session, settings, inbound_id, inbound.message_id_key, parsed, understood, admission, thread,
+                     ConsultationStatus.ANSWERED if auto else ConsultationStatus.AWAITING_REVIEW)
     line = metering.quota_line(session, settings, admission)
 
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
@@ -175,17 +164,25 @@ class Understood:
 def _taken_in_without_reply(session: Session, settings: Settings, inbound_id: int, key: str, parsed: ParsedEmail,
                             understood: Understood, admission: Admission, thread: int | None) -> Outcome:
     """Past the daily cap of automatic replies: keep the question for staff and send nothing."""
+    _take_in(session, settings, inbound_id, key, parsed, understood, admission, thread,
+             ConsultationStatus.AWAITING_REVIEW)
+    return _finish(session, inbound_id, InboundStatus.PROCESSED, "review: no reply (automatic reply cap reached)")
+
+
+def _take_in(session: Session, settings: Settings, inbound_id: int, key: str, parsed: ParsedEmail,
+             understood: Understood, admission: Admission, thread: int | None, status: str) -> TakenIn:
+    """The question, its findings and its draft into the thread; charged to the sender's plan."""
     decision = understood.draft.decision
     findings = Findings(
         codes=[{"system": f.system, "code": f.code} for f in understood.enrichment.facts],
         facts=understood.enrichment.as_dict(), route=decision.route, reasons=list(decision.reasons),
-        consultation_status=ConsultationStatus.AWAITING_REVIEW, phi=understood.phi, asks=understood.asks,
+        consultation_status=status, phi=understood.phi, asks=understood.asks,
     )
     taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix,
                     sender_id=admission.sender_id, thread=thread, join=admission.authenticity.trusted)
     save_draft(session, taken.question_id, taken.consultation_id, understood.draft)
     metering.charge_for(session, admission, taken.question_id, taken.consultation_id, taken.joined)
-    return _finish(session, inbound_id, InboundStatus.PROCESSED, "review: no reply (automatic reply cap reached)")
+    return taken
 
 
 def understand_message(session: Session, settings: Settings, parsed: ParsedEmail,

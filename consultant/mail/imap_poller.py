@@ -143,18 +143,19 @@ class ImapPoller:
         except imaplib.IMAP4.abort:
             raise
         except IMAPClientError as exc:  # the server cannot give this one message; the others go on
-            log.error("imap fetch failed uid=%d size=%d error=%s", uid, size, str(exc)[:200])
+            log.error("imap fetch failed uid=%d size=%d error=%s", uid, size, type(exc).__name__)
             return False
         if raw is None:
             log.info("imap uid=%d vanished before fetch", uid)
             return True
+        fetched = len(raw)  # only sizes and ids are logged: the message may carry patient data
         try:
             stored = self.store(raw, self._envelope(raw))
         except Exception as exc:  # left unflagged in the mailbox: fetched again next round
-            log.error("imap store failed uid=%d size=%d error=%s", uid, len(raw), type(exc).__name__)
+            log.error("imap store failed uid=%d size=%d error=%s", uid, fetched, type(exc).__name__)
             return False
         session.put_away(uid)
-        log.info("imap stored uid=%d inbound=%d size=%d new=%s", uid, stored.inbound_id, len(raw), stored.created)
+        log.info("imap stored uid=%d inbound=%d size=%d new=%s", uid, stored.inbound_id, fetched, stored.created)
         return True
 
     def _envelope(self, raw: bytes) -> Envelope:
