@@ -159,7 +159,7 @@ class TestMachineKind:
     def test_person_subjects_that_look_a_little_like_machine_ones(self, subject):
         assert _kind(_message(subject)) is None
 
-    # -- real corpora (/work/shared/corpus/README.md)
+    # -- real corpora (tests/corpus/README.md)
 
     def test_every_sisimai_bounce_is_machine_mail(self):
         kinds = _walk("sisimai-bounces")
