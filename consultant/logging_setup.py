@@ -6,13 +6,13 @@ import logging
 import logging.config
 import os
 
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 
 DEFAULT_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 
 def configure_logging(level: str | None = None) -> None:
-    config_file = PROJECT_ROOT / "config" / "logging.ini"
+    config_file = shipped("config") / "logging.ini"
     if os.environ.get("CONSULTANT_LOG_CONFIG"):
         logging.config.fileConfig(os.environ["CONSULTANT_LOG_CONFIG"], disable_existing_loggers=False)
     elif config_file.exists():

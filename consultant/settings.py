@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from consultant.shipped import shipped
+
 
 
 def split_host_port(value: str, default_port: int) -> tuple[str, int]:
@@ -50,11 +51,12 @@ class Settings(BaseSettings):
     sweep_interval: float = 30.0
     sweep_after: float = 120.0
     workers: int = 2
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    routing_policy: Path = PROJECT_ROOT / "config" / "routing.toml"
-    plans: Path = PROJECT_ROOT / "config" / "plans.toml"  # plans, quotas and how senders are counted
-    # where the staff web app is reached from outside: registration links in our mail point there
-    web_base_url: str = "http://127.0.0.1:8000"
+    templates_dir: Path = Field(default_factory=lambda: shipped("templates"))
+    routing_policy: Path = Field(default_factory=lambda: shipped("config") / "routing.toml")
+    plans: Path = Field(default_factory=lambda: shipped("config") / "plans.toml")  # plans, quotas, how senders count
+    # where the web app is reached from outside: registration links in our mail point there
+    # (unset: http:// plus WEB_LISTEN, which is right only on one machine; set it in production)
+    web_base_url: str | None = None
     # Authentication-Results are believed only when added by these hosts (our own border MTA's authserv-id)
     trusted_authserv_ids: list[str] = Field(default_factory=list)
     # true: mail without a trusted dmarc=pass is not charged or answered with account data (as a DMARC fail is)
@@ -80,6 +82,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.resolved_data_dir / 'consultant.sqlite3'}"
 
     @property
+    def embedded_database(self) -> bool:
+        """SQLite: a database this process may create and prepare by itself."""
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
     def embedded_broker(self) -> bool:
         return not self.broker_url
 
@@ -98,6 +105,15 @@ class Settings(BaseSettings):
     @property
     def mail_domain(self) -> str:
         return self.address.rpartition("@")[2]
+
+    @property
+    def web_url(self) -> str:
+        """WEB_BASE_URL, else the web app's listening address."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host, port = self.web_host_port
+        host = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+        return f"http://{host}:{port}"
 
     @property
     def web_host_port(self) -> tuple[str, int]:

@@ -13,12 +13,12 @@ from consultant.db.migrate import upgrade
 from consultant.db.models import InboundEmail, OutboundEmail, UsageEvent
 from consultant.db.session import session_scope
 from consultant.mail.inbound import Envelope, store_raw
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from tests.builders import question_email
 from tests.support.product import WORKER_READY, Process, consultant_argv, free_port, product_env
 from tests.support.servers import HOST
 
-PLANS = str(PROJECT_ROOT / "config" / "plans.toml")
+PLANS = str(shipped("config") / "plans.toml")
 
 
 def send(port: int, raw: bytes) -> None:

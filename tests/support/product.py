@@ -44,14 +44,14 @@ def run_command(argv: list[str], env: dict[str, str], timeout: float = 120) -> s
 class Process:
     """One long-running product process; `log()` is everything it printed so far."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
-        self.name, self.argv, self.env = name, argv, env
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path, cwd: Path = REPO) -> None:
+        self.name, self.argv, self.env, self.cwd = name, argv, env, cwd
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Process:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.proc = _spawn(self.argv, self.log_path, REPO, env=self.env)
+        self.proc = _spawn(self.argv, self.log_path, self.cwd, env=self.env)
         return self
 
     def log(self) -> str:

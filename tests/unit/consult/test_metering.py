@@ -11,7 +11,7 @@ from consultant.consult.pipeline import process_inbound
 from consultant.db.models import InboundEmail, OutboundEmail, Question, RegistrationToken, Sender, UsageEvent
 from consultant.db.session import session_scope
 from consultant.mail.inbound import Envelope, store_raw
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from consultant.sweeper import wake_stuck
 from consultant.usage.registration import RegistrationError, confirm_registration
 from consultant.usage.release import release_by_staff
@@ -24,7 +24,7 @@ OUR_MTA = "mx.consultant.localhost"
 def metered(configure, catalog_db, tmp_path):
     copy = tmp_path / "consultant.sqlite3"
     shutil.copyfile(catalog_db, copy)
-    return configure(database_url=f"sqlite:///{copy}", plans=str(PROJECT_ROOT / "config" / "plans.toml"),
+    return configure(database_url=f"sqlite:///{copy}", plans=str(shipped("config") / "plans.toml"),
                      trusted_authserv_ids=f'["{OUR_MTA}"]', web_base_url="https://staff.example/app")
 
 
@@ -74,6 +74,16 @@ def run_dispatched(settings, dispatched):
 
 
 class TestQuota:
+    def test_the_notice_links_to_the_web_app_where_it_listens_when_no_base_url_is_set(self, configure, catalog_db,
+                                                                                       tmp_path):
+        copy = tmp_path / "consultant.sqlite3"
+        shutil.copyfile(catalog_db, copy)
+        settings = configure(database_url=f"sqlite:///{copy}", plans=str(shipped("config") / "plans.toml"),
+                             web_listen="127.0.0.1:8642")
+        ask(settings)
+        kind, _, text = reply_of(ask(settings, "What is E11.9?", subject="Another question")[1])
+        assert kind == "over_quota" and "http://127.0.0.1:8642/register" in text and ":8000" not in text
+
     def test_guest_gets_one_answer_then_questions_are_held_with_one_notice(self, metered):
         _, first = ask(metered)
         kind, _, text = reply_of(first)
@@ -183,7 +193,7 @@ class TestForgedFrom:
 
 class TestRateLimit:
     def test_a_flood_is_kept_with_one_notice_and_staff_can_release(self, metered, configure, dispatched):
-        settings = configure(sender_messages_per_hour="2", plans=str(PROJECT_ROOT / "config" / "plans.toml"),
+        settings = configure(sender_messages_per_hour="2", plans=str(shipped("config") / "plans.toml"),
                              database_url=metered.database_url)
         ask(settings, sender="flood@example.org")
         with session_scope() as session:

@@ -11,9 +11,9 @@ from consultant.consult.enrich import Enrichment
 from consultant.consult.routing.router import REVIEW, Decision
 from consultant.consult.understand.questions import understand
 from consultant.mail.render import render_email
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = shipped("templates")
 
 
 def _acknowledgement(**overrides) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from consultant.db.base import utcnow
 from consultant.db.models import OutboundEmail, OutboundStatus, Question, Sender
 from consultant.db.session import session_scope
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from consultant.usage import organisations
 from consultant.usage.ledger import sender_for
 from consultant.usage.monthly import percentile, questions_per_day, usage_report
@@ -44,7 +44,7 @@ class TestUsageReport:
         assert domain.month == utcnow().strftime("%Y-%m")
 
     def test_plan_and_quota_left_now_on_the_latest_month_from_the_quota_module(self, app, configure):
-        settings = configure(database_url=app.database_url, plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+        settings = configure(database_url=app.database_url, plans=str(shipped("config") / "plans.toml"))
         plans = load_plans(settings.plans)
         with session_scope() as session:
             sender_for(session, "b@two.org")

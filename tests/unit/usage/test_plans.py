@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from consultant.usage.plans import LIFETIME, MONTH, PlansError, load_plans
 
 
@@ -14,7 +14,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 class TestLoadPlans:
     def test_the_shipped_file_has_guest_registered_subscriber_and_unlimited(self):
-        plans = load_plans(PROJECT_ROOT / "config" / "plans.toml")
+        plans = load_plans(shipped("config") / "plans.toml")
         assert (plans.get("guest").consultations, plans.get("guest").period) == (1, LIFETIME)
         assert plans.get("registered").consultations == 6
         assert (plans.get("subscriber").period, plans.get("subscriber").billing_day) == (MONTH, 1)
@@ -42,7 +42,7 @@ class TestLoadPlans:
 
 class TestNormalise:
     def test_case_and_plus_tags_are_one_sender_by_default(self):
-        plans = load_plans(PROJECT_ROOT / "config" / "plans.toml")
+        plans = load_plans(shipped("config") / "plans.toml")
         assert plans.normalise(" Coder+Billing@Example.ORG ") == "coder@example.org"
         assert plans.normalise("+only@example.org") == "+only@example.org"
 

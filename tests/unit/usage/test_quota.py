@@ -4,14 +4,14 @@ from itertools import count
 import pytest
 
 from consultant.db.session import session_scope
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from consultant.usage import quota
 from consultant.usage.ledger import sender_for
 from consultant.usage.organisations import add_member, create
 from consultant.usage.plans import load_plans
 from consultant.usage.senders import set_organisation_plan, set_plan
 
-PLANS = load_plans(PROJECT_ROOT / "config" / "plans.toml")
+PLANS = load_plans(shipped("config") / "plans.toml")
 
 
 def at(day: str) -> datetime:
@@ -60,7 +60,7 @@ class TestQuotaFor:
             assert quota.quota_for(session, sender, PLANS).remaining == 5
 
     def test_a_subscription_renews_at_the_month_boundary(self, db):
-        plans = load_plans(PROJECT_ROOT / "config" / "plans.toml")
+        plans = load_plans(shipped("config") / "plans.toml")
         with session_scope() as session:
             sender = sender_for(session, "sub@example.org")
             set_plan(session, "sub@example.org", "subscriber", plans, billing_day=10)

@@ -9,7 +9,7 @@ from consultant import jobs
 from consultant.db.base import utcnow
 from consultant.db.models import AuditEntry, Draft, DraftStatus, InboundEmail, OutboundEmail, Question
 from consultant.db.session import session_scope
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from consultant.usage.ledger import sender_for
 from consultant.usage.plans import load_plans
 from consultant.usage.senders import set_plan
@@ -95,7 +95,7 @@ class TestHeld:
     def held_for_quota_and_rate(self, configure, staff_app):
         """Consultation 2 is held for quota (a guest's second), 5 for the rate limit (a third in the hour)."""
         settings = configure(database_url=staff_app.database_url, sender_messages_per_hour="2",
-                             plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+                             plans=str(shipped("config") / "plans.toml"))
         ask(settings, question_email("What is K76.0?"))
         ask(settings, question_email("What is E11.9?", subject="Second"))
         with session_scope() as session:

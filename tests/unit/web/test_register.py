@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from consultant import jobs
 from consultant.db.models import InboundEmail, OutboundEmail, RegistrationToken, Sender
 from consultant.db.session import session_scope
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 from tests.builders import question_email
 from tests.support.web import ask, csrf_of
 
@@ -19,7 +19,7 @@ GUEST = "guest@example.org"
 
 @pytest.fixture
 def metered(configure, staff_app):
-    return configure(database_url=staff_app.database_url, plans=str(PROJECT_ROOT / "config" / "plans.toml"),
+    return configure(database_url=staff_app.database_url, plans=str(shipped("config") / "plans.toml"),
                      web_base_url="https://testserver")
 
 

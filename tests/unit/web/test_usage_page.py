@@ -23,10 +23,10 @@ class TestUsagePage:
             ("a@one.org", "1", "1"), ("b@two.org", "1", "0")]
 
     def test_plan_and_remaining_in_the_page_csv_and_api(self, client, staff_app, configure):
-        from consultant.settings import PROJECT_ROOT
+        from consultant.shipped import shipped
 
         metered = configure(database_url=staff_app.database_url,
-                            plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+                            plans=str(shipped("config") / "plans.toml"))
         ask(metered, question_email("What is K76.0?", sender="a@one.org"), sender="a@one.org")
         sign_in(client)
         assert "<td>guest</td><td>0</td>" in client.get("/usage").text

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from consultant.consult.routing.policy import Policy, PolicyError, load_policy
-from consultant.settings import PROJECT_ROOT
+from consultant.shipped import shipped
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -14,7 +14,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 class TestLoadPolicy:
     def test_the_shipped_policy(self):
-        policy = load_policy(PROJECT_ROOT / "config" / "routing.toml")
+        policy = load_policy(shipped("config") / "routing.toml")
         assert policy.auto_intents == {"lookup", "validity", "pair", "units"}
         assert policy.min_confidence == 0.6
         assert policy.unknown_code_answers == {"validity"}
