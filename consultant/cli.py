@@ -14,24 +14,31 @@ from pathlib import Path
 
 import click
 
+from consultant.db.models import InboundStatus
 from consultant.db.session import session_scope
 from consultant.logging_setup import configure_logging
 from consultant.settings import get_settings
 
 
-def schema_ready(create: bool = False) -> None:
-    """Commands that write bring the schema up to date; commands that read say what to run."""
-    from consultant.db.migrate import is_current, upgrade
+def database_ready(codes: bool = False) -> None:
+    """The embedded database prepares itself on first use (schema, then the ICD-10-CM catalog when `codes`);
+    a server database that is not prepared stops the command with the one to run."""
+    from consultant.bootstrap import NotReady, ensure_ready
 
-    settings = get_settings()
-    if create:
-        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.resolved_database_url)
-    elif not is_current():
-        raise click.ClickException(
-            f"the database at {settings.resolved_database_url} has no current schema: run `consultant db upgrade` "
-            "(or `consultant run`) first"
-        )
+    try:
+        ensure_ready(get_settings(), codes=codes, progress=progress_lines())
+    except NotReady as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def progress_lines():
+    """Stage lines with the time elapsed, on stderr, so that a long first load is not a silent wait."""
+    started = time.monotonic()
+
+    def say(stage: str) -> None:
+        click.echo(f"consultant: [{time.monotonic() - started:5.1f}s] {stage}", err=True)
+
+    return say
 
 
 @click.group()
@@ -47,33 +54,42 @@ def run(workers: int | None) -> None:
     """Run everything on one machine: receiver, workers and sweeper, on the configured database."""
     from consultant.bootstrap import prepare
     from consultant.consult.routing.policy import PolicyError
-    from consultant.supervisor import Child, Supervisor, imap_argv, receiver_argv, web_argv, worker_argv
+    from consultant.supervisor import AddressInUse, Child, Supervisor, imap_argv, receiver_argv, web_argv, worker_argv
     from consultant.usage.plans import PlansError
 
     settings = get_settings()
     account = imap_account() if settings.imap_url else None
+    host, port = settings.smtp_host_port
+    web_host, web_port = settings.web_host_port
+    children = [
+        Child("SMTP receiver", receiver_argv(), listens=(host, port)),
+        Child("worker", worker_argv(workers or settings.workers, beat=True, quiet=True)),
+        Child("web app", web_argv(), listens=(web_host, web_port)),
+    ]
+    if account is not None:
+        children.append(Child("imap", imap_argv()))
+    supervisor = Supervisor(children, {**os.environ, "CONSULTANT_DATA_DIR": str(settings.resolved_data_dir)})
     try:
-        prepare(settings)
+        supervisor.check_addresses()  # before the catalog load: a second `consultant run` fails at once
+        prepare(settings, progress=progress_lines())
+    except AddressInUse as exc:
+        raise click.ClickException(str(exc)) from None
     except PolicyError as exc:
         raise click.ClickException(f"routing policy: {exc}") from exc
     except PlansError as exc:
         raise click.ClickException(f"plans: {exc}") from exc
-    host, port = settings.smtp_host_port
     where = settings.relay or f"maildir {settings.maildir}"
     click.echo(f"consultant: mail to {settings.address} at smtp://{host}:{port}; replies go to {where}")
-    click.echo(f"consultant: data in {settings.resolved_data_dir}; Ctrl-C stops")
-    env = {**os.environ, "CONSULTANT_DATA_DIR": str(settings.resolved_data_dir)}
-    web_host, web_port = settings.web_host_port
-    click.echo(f"consultant: staff web app at http://{web_host}:{web_port}/ (add accounts with `consultant staff add`)")
-    children = [
-        Child("receiver", receiver_argv()),
-        Child("worker", worker_argv(workers or settings.workers, beat=True)),
-        Child("web", web_argv()),
-    ]
+    click.echo(f"consultant: staff web app at {settings.web_url}/ (add accounts with `consultant staff add`)")
     if account is not None:
         click.echo(f"consultant: also fetching mail from {account!r}")
-        children.append(Child("imap", imap_argv()))
-    sys.exit(Supervisor(children, env).run())
+    click.echo(f"consultant: data in {settings.resolved_data_dir}; Ctrl-C stops")
+    if os.geteuid() == 0:
+        click.echo("consultant: running as root, which is fine for a try-out; in production give it a user of its own")
+    try:
+        sys.exit(supervisor.run())
+    except AddressInUse as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -86,16 +102,26 @@ def smtpd() -> None:
     from consultant.mail.smtp_server import make_controller
 
     settings = get_settings()
+    host, port = settings.smtp_host_port
+    free_to_listen("SMTP receiver", host, port)
     prepare(settings, load_codes=False)
     controller = make_controller(settings)
     controller.start()
-    host, port = settings.smtp_host_port
     click.echo(f"consultant smtpd: listening on {host}:{port} for {', '.join(sorted(settings.accepted_addresses))}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+
+
+def free_to_listen(name: str, host: str, port: int) -> None:
+    from consultant.supervisor import AddressInUse, ensure_free
+
+    try:
+        ensure_free(name, host, port)
+    except AddressInUse as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def imap_account():
@@ -137,8 +163,9 @@ def web() -> None:
     from consultant.web.app import create_app
 
     settings = get_settings()
-    prepare(settings, load_codes=False)
     host, port = settings.web_host_port
+    free_to_listen("web app", host, port)
+    prepare(settings, load_codes=False)
     click.echo(f"consultant web: listening on http://{host}:{port}/")
     uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
 
@@ -156,7 +183,7 @@ def staff_add(email: str, role: str, password: str) -> None:
     """Create a staff account; the password is stored as an argon2id hash."""
     from consultant.staff.accounts import AccountError, add_staff
 
-    schema_ready(create=True)
+    database_ready()
     try:
         with session_scope() as session:
             user = add_staff(session, email, password, role)
@@ -171,7 +198,7 @@ def staff_token(email: str) -> None:
     """Print an API token for scripts (send it as `Authorization: Bearer TOKEN`)."""
     from consultant.staff.accounts import AccountError, api_token
 
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             token = api_token(session, email)
@@ -226,7 +253,7 @@ def usage(month: str | None, by: str, as_json: bool, as_csv: bool) -> None:
             month_bounds(month)
         except ValueError:
             raise click.BadParameter("use YYYY-MM", param_hint="--month")
-    schema_ready()
+    database_ready()
     with session_scope() as session:
         rows = [row.as_dict() for row in usage_report(session, current_plans(), month=month, by=by)]
     if as_json:
@@ -273,9 +300,10 @@ def senders() -> None:
 @senders.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def senders_list(as_json: bool) -> None:
+    """Every sender: plan, consultations left this period, held messages, bouncing addresses."""
     from consultant.usage.senders import list_senders
 
-    schema_ready()
+    database_ready()
     with session_scope() as session:
         views = list_senders(session, current_plans())
     if as_json:
@@ -292,9 +320,10 @@ def senders_list(as_json: bool) -> None:
 @click.argument("address")
 @click.option("--json", "as_json", is_flag=True)
 def senders_show(address: str, as_json: bool) -> None:
+    """One sender (ADDRESS): plan, registration, held messages and the quota line our replies show."""
     from consultant.usage.senders import SenderError, show
 
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             view = show(session, address, current_plans())
@@ -314,10 +343,13 @@ def senders_show(address: str, as_json: bool) -> None:
 @click.option("--billing-day", type=click.IntRange(1, 31), default=None, help="Monthly plans renew on this day.")
 @click.option("--org", "is_org", is_flag=True, help="ADDRESS names an organisation: a plan its members share.")
 def senders_set_plan(address: str, plan: str, billing_day: int | None, is_org: bool) -> None:
+    """Put ADDRESS (or, with --org, an organisation) on PLAN, a plan named in the plans file
+    (CONSULTANT_PLANS; shipped: guest, registered, subscriber, unlimited). Try-outs: give yourself
+    `unlimited` so that the guest quota does not hold your second question."""
     from consultant.usage.plans import PlansError
     from consultant.usage.senders import SenderError, set_organisation_plan, set_plan
 
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             change = set_organisation_plan if is_org else set_plan
@@ -336,7 +368,7 @@ def senders_release(address: str | None, inbound_ids: tuple[int, ...]) -> None:
 
     if bool(address) == bool(inbound_ids):
         raise click.UsageError("give an ADDRESS or --inbound ID, not both")
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             address = current_plans().normalise(address) if address else None
@@ -358,13 +390,13 @@ def codes_load(if_empty: bool) -> None:
     from consultant.bootstrap import load_catalog
     from consultant.codes.importers import icd10cm
 
-    schema_ready(create=True)
+    database_ready()
     started = time.monotonic()
     with session_scope() as session:
         if if_empty and icd10cm.loaded_count(session):
             click.echo("ICD-10-CM already loaded")
             return
-    click.echo(load_catalog())
+    click.echo(load_catalog(progress_lines()))
     click.echo(f"done in {time.monotonic() - started:.1f}s")
 
 
@@ -379,7 +411,7 @@ def codes_import(kind: str, path: Path, version: str | None, as_json: bool) -> N
     A malformed file is rejected with its line number and reason, and nothing changes."""
     from consultant.codes.importers import ImportFormatError, import_file
 
-    schema_ready(create=True)
+    database_ready()
     try:
         with session_scope() as session:
             report = import_file(session, kind, path, version=version)
@@ -397,7 +429,7 @@ def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
     """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources."""
     from consultant.codes.show import code_detail, format_detail
 
-    schema_ready()
+    database_ready(codes=True)
     with session_scope() as session:
         detail = code_detail(session, code, system=system, on=on.date() if on else None)
     click.echo(json.dumps(detail.as_dict(), indent=2, default=str) if as_json else format_detail(detail))
@@ -408,13 +440,21 @@ def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date of service.")
 @click.option("--json", "as_json", is_flag=True)
 def codes_check(codes_given: tuple[str, ...], on, as_json: bool) -> None:
-    """Every conflict among CODEs: Excludes1/Excludes2, NCCI PTP edits, MUE per code."""
+    """Every conflict among CODEs: Excludes1/Excludes2, NCCI PTP edits, MUE per code.
+
+    Exit status: 0 when nothing checked conflicts, 3 when a pair conflicts (Excludes1, or an NCCI PTP
+    edit in force), 1 on an error, 2 on bad usage."""
     from consultant.codes.check import check_codes, format_check
 
-    schema_ready()
+    database_ready(codes=True)
     with session_scope() as session:
         result = check_codes(session, list(codes_given), on=on.date() if on else None)
     click.echo(json.dumps(result.as_dict(), indent=2, default=str) if as_json else format_check(result))
+    if result.conflicting_pairs:
+        sys.exit(CONFLICT_EXIT)
+
+
+CONFLICT_EXIT = 3
 
 
 @codes.command("search")
@@ -426,7 +466,7 @@ def codes_search(query: str, system: str | None, limit: int, as_json: bool) -> N
     """Ranked full-text search over descriptors, inclusion terms and lay descriptions."""
     from consultant.codes.search import search
 
-    schema_ready()
+    database_ready(codes=True)
     with session_scope() as session:
         hits = search(session, query, system=system, limit=limit)
     if as_json:
@@ -445,13 +485,11 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the schema to the newest revision."""
-    from consultant.db.migrate import upgrade
+    """Create or migrate the schema to the newest revision (says which it did)."""
+    from consultant.bootstrap import shown_url, upgrade_schema
 
     settings = get_settings()
-    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    click.echo("schema is up to date")
+    click.echo(upgrade_schema(settings).summary(shown_url(settings.resolved_database_url)))
 
 
 @main.command()
@@ -459,7 +497,7 @@ def sweep() -> None:
     """Wake the queue for every message or reply stuck in a non-final state (the beat does this too)."""
     from consultant.sweeper import wake_stuck
 
-    schema_ready()
+    database_ready()
     stuck = wake_stuck(get_settings())
     click.echo(f"re-queued {len(stuck.inbound_ids)} inbound, {len(stuck.outbound_ids)} outbound")
 
@@ -476,7 +514,7 @@ def inject_command(paths: tuple[Path, ...]) -> None:
     CONSULTANT_MAX_MESSAGE_BYTES is refused. Exits 1 when anything was refused."""
     from consultant.mail.inject import REFUSED, inject, input_kind
 
-    schema_ready(create=True)
+    database_ready()
     settings = get_settings()
     refused = 0
     for path in paths:
@@ -490,28 +528,31 @@ def inject_command(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+INBOUND_STATUSES = InboundStatus.ALL
+
+
 @main.group()
 def inbox() -> None:
     """Stored inbound mail."""
 
 
 @inbox.command("list")
-@click.option("--status", type=click.Choice(["received", "processed", "duplicate", "machine", "quarantined"]),
-              default=None, help="Only messages in this status.")
+@click.option("--status", type=click.Choice([*INBOUND_STATUSES, "all"]), default="quarantined", show_default=True,
+              help="Only messages in this status; `all` for every message.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=100)
 @click.option("--json", "as_json", is_flag=True)
-def inbox_list(status: str | None, limit: int, as_json: bool) -> None:
-    """Messages with id, received_at, sender, size, status and reason."""
+def inbox_list(status: str, limit: int, as_json: bool) -> None:
+    """Messages with id, received_at, sender, size, status and reason (by default the quarantined ones)."""
     from consultant.mail.inbox import list_inbox
 
-    schema_ready()
+    database_ready()
     with session_scope() as session:
-        rows = list_inbox(session, status=status, limit=limit)
+        rows = list_inbox(session, status=None if status == "all" else status, limit=limit)
     if as_json:
         click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
         return
     if not rows:
-        click.echo("no messages")
+        click.echo("no messages" if status == "all" else f"no {status} messages")
         return
     click.echo(f"{'id':>6}  {'received_at':<20}  {'sender':<30}  {'size':>9}  {'status':<11}  reason")
     for r in rows:
@@ -526,7 +567,7 @@ def inbox_retry(ids: tuple[int, ...], force: bool) -> None:
     """Put quarantined messages back to 'received' (attempts 0) and queue them. Exits 1 if any was refused."""
     from consultant.mail.inbox import retry
 
-    schema_ready()
+    database_ready()
     with session_scope() as session:
         results = retry(session, list(ids), force=force)
     for result in results:
@@ -546,9 +587,10 @@ def orgs() -> None:
 @click.argument("name")
 @click.option("--domain", "domains", multiple=True, help="A domain whose addresses belong (repeatable).")
 def orgs_add(name: str, domains: tuple[str, ...]) -> None:
+    """Create organisation NAME; addresses at each --domain belong to it."""
     from consultant.usage.organisations import OrganisationError, create
 
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             create(session, name, list(domains))
@@ -561,9 +603,10 @@ def orgs_add(name: str, domains: tuple[str, ...]) -> None:
 @click.argument("name")
 @click.argument("address")
 def orgs_add_member(name: str, address: str) -> None:
+    """Add ADDRESS to organisation NAME by name (for addresses outside its domains)."""
     from consultant.usage.organisations import OrganisationError, add_member
 
-    schema_ready()
+    database_ready()
     try:
         with session_scope() as session:
             add_member(session, name, address)
@@ -574,11 +617,12 @@ def orgs_add_member(name: str, address: str) -> None:
 
 @orgs.command("list")
 def orgs_list() -> None:
+    """Organisations with their domains and named members."""
     from sqlalchemy import func, select
 
     from consultant.db.models import Organisation, Sender
 
-    schema_ready()
+    database_ready()
     with session_scope() as session:
         rows = session.execute(
             select(Organisation.name, Organisation.domains, func.count(Sender.id))

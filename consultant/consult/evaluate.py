@@ -193,10 +193,21 @@ def _ratio(part: int, whole: int) -> str:
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+
     from consultant.db.session import session_scope
     from consultant.settings import get_settings
 
-    entries = [entry for name in argv for entry in load_set(Path(name))]
+    parser = argparse.ArgumentParser(prog="python -m consultant.consult.evaluate", description=__doc__.split("\n\n")[0],
+                                     epilog="The configured database (CONSULTANT_DATA_DIR or CONSULTANT_DATABASE_URL) "
+                                            "must hold the catalog the set was written for: see "
+                                            "tests/fixtures/questions/README.md.")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a labelled set (.jsonl)")
+    args = parser.parse_args(argv)
+    missing = [str(name) for name in args.files if not name.is_file()]
+    if missing:
+        parser.error(f"no such file: {', '.join(missing)}")
+    entries = [entry for name in args.files for entry in load_set(name)]
     with session_scope() as session:
         print(evaluate(session, get_settings(), entries).render())
     return 0

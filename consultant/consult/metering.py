@@ -75,7 +75,7 @@ def account_command(session: Session, settings: Settings, inbound_id: int, key: 
         else:
             state = "token_sent"
             token = registration.new_token(session, admission.sender_id, settings.registration_token_hours)
-            details = {"token": token, "confirm_url": registration.confirmation_url(settings.web_base_url, token),
+            details = {"token": token, "confirm_url": registration.confirmation_url(settings.web_url, token),
                        "valid_hours": settings.registration_token_hours}
     else:
         try:
@@ -122,7 +122,7 @@ def _over_quota(session: Session, settings: Settings, admission: Admission, cons
     context = emails.over_quota(
         format_reference(settings.reference_prefix, consultation_id),
         _subject(settings, consultation_id, parsed, phi), settings.service_name, current.line(), can_register,
-        max(0, registered - (current.allowance or 0)), f"{settings.web_base_url.rstrip('/')}/register",
+        max(0, registered - (current.allowance or 0)), f"{settings.web_url}/register",
         f"{current.period_end:%Y-%m-%d}" if current.period_end else None)
     return "over_quota", f"over_quota:s{admission.sender_id}:{current.plan}:{period}", context
 
@@ -160,7 +160,7 @@ def request_registration(session: Session, settings: Settings, address: str) -> 
     if sender.plan in (None, plans.default_plan):
         state = "token_sent"
         token = registration.new_token(session, sender.id, settings.registration_token_hours)
-        details = {"token": token, "confirm_url": registration.confirmation_url(settings.web_base_url, token),
+        details = {"token": token, "confirm_url": registration.confirmation_url(settings.web_url, token),
                    "valid_hours": settings.registration_token_hours}
     else:
         state = "already"

@@ -35,13 +35,28 @@ def revision(message: str, url: str | None = None) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
 
-def is_current(url: str | None = None) -> bool:
-    """Whether the database's schema is at the newest revision."""
-    from alembic.runtime.migration import MigrationContext
+def head_revision(url: str | None = None) -> str:
+    """The newest revision the migrations define."""
     from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The revision the database is at; None for an empty database (or a SQLite file not yet made)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import make_url
 
     from consultant.db.session import get_engine
 
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    parsed = make_url(url or get_settings().resolved_database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        return None  # asking would create an empty file
     with get_engine(url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_current(url: str | None = None) -> bool:
+    """Whether the database's schema is at the newest revision."""
+    return current_revision(url) == head_revision(url)

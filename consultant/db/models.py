@@ -31,6 +31,7 @@ class InboundStatus:
     MACHINE = "machine"
     QUARANTINED = "quarantined"
     FINAL = frozenset({PROCESSED, DUPLICATE, MACHINE, QUARANTINED})
+    ALL = (RECEIVED, HELD, PROCESSED, DUPLICATE, MACHINE, QUARANTINED)
 
 
 class OutboundStatus:

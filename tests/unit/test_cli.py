@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,17 +14,18 @@ from consultant.cli import main
 from consultant.db.models import InboundEmail
 from consultant.db.session import session_scope
 from tests.builders import question_email
+from tests.support.servers import free_port
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "codes"
 
 
 @pytest.fixture
 def metered_cli(configure, catalog_db, tmp_path):
-    from consultant.settings import PROJECT_ROOT
+    from consultant.shipped import shipped
 
     copy = tmp_path / "consultant.sqlite3"
     shutil.copyfile(catalog_db, copy)
-    return configure(database_url=f"sqlite:///{copy}", plans=str(PROJECT_ROOT / "config" / "plans.toml"))
+    return configure(database_url=f"sqlite:///{copy}", plans=str(shipped("config") / "plans.toml"))
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -72,10 +75,15 @@ class TestCodesShow:
 
 
 class TestCodesCheck:
-    def test_reports_excludes1_conflict(self, app):
+    def test_reports_excludes1_conflict_with_exit_status_3(self, app):
         code, out = run("codes", "check", "K76.0", "K75.81", "--date", "2026-03-02")
-        assert code == 0
+        assert code == 3
         assert "Excludes1" in out and "Conflicts: K76.0 + K75.81" in out
+
+    def test_no_conflict_exits_0(self, app):
+        code, out = run("codes", "check", "K76.0", "E11.9", "--date", "2026-03-02")
+        assert code == 0
+        assert "Conflicts:" not in out
 
     def test_ncci_edit_on_the_date_of_service(self, app):
         run("codes", "import", "ncci-ptp", str(FIXTURES / "ncci_practitioner_sample.txt"))
@@ -98,11 +106,43 @@ class TestUsage:
     def test_empty_database_says_no_senders(self, app):
         assert run("usage")[1].strip() == "no senders yet"
 
-    def test_missing_schema_is_a_clear_error(self, configure, tmp_path):
-        configure(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    def test_the_embedded_database_prepares_itself_on_first_use(self, configure, tmp_path):
+        configure(database_url=f"sqlite:///{tmp_path / 'new.sqlite3'}")
+        result = CliRunner().invoke(main, ["usage"])
+        assert result.exit_code == 0
+        assert "created the schema at revision" in result.stderr
+        assert result.stdout.strip() == "no senders yet"
+        again = CliRunner().invoke(main, ["usage"])
+        assert again.stderr == ""  # prepared once
+
+    def test_a_server_database_without_schema_names_the_command_to_run(self, configure, pg_url):
+        configure(database_url=pg_url)
         result = CliRunner().invoke(main, ["usage"])
         assert result.exit_code == 1
-        assert "run `consultant db upgrade`" in result.output
+        assert "has no current schema: run `consultant db upgrade`" in result.output
+        assert "password" not in pg_url or "password" not in result.output
+
+
+class TestDatabaseCommands:
+    def test_an_unreachable_server_database_is_one_clear_line(self, configure):
+        configure(database_url=f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none")
+        result = CliRunner().invoke(main, ["usage"])
+        assert result.exit_code == 1
+        assert "cannot reach the database at postgresql+psycopg://nobody:***@127.0.0.1" in result.output
+        assert "secret" not in result.output and "Traceback" not in result.output
+
+    def test_db_upgrade_says_what_it_did(self, configure, pg_url):
+        configure(database_url=pg_url)
+        first = run("db", "upgrade")[1]
+        assert "created the schema at revision" in first and "tables)" in first
+        assert "schema already at revision" in run("db", "upgrade")[1]
+
+    def test_a_server_database_without_codes_names_codes_load(self, configure, pg_url):
+        configure(database_url=pg_url)
+        run("db", "upgrade")
+        result = CliRunner().invoke(main, ["codes", "show", "K76.0"])
+        assert result.exit_code == 1
+        assert "no ICD-10-CM codes" in result.output and "run `consultant codes load`" in result.output
 
 
 class TestUsageReport:
@@ -201,8 +241,19 @@ class TestInbox:
         assert header.split() == ["id", "received_at", "sender", "size", "status", "reason"]
         assert row.split()[0] == "1" and "jane@clinic.example" in row
         assert row.endswith("quarantined  more than 1000 MIME parts")
-        _, listed = run("inbox", "list", "--json")
+        _, listed = run("inbox", "list", "--status", "all", "--json")
         assert [r["status"] for r in json.loads(listed)] == ["quarantined", "received"]
+        _, default = run("inbox", "list", "--json")  # quarantined by default, as the README says
+        assert [r["id"] for r in json.loads(default)] == [1]
+
+    def test_list_takes_every_status_a_row_can_have(self, app, tmp_path):
+        (tmp_path / "a.eml").write_bytes(question_email())
+        run("inject", str(tmp_path))
+        with session_scope() as session:
+            session.execute(update(InboundEmail).values(status="held", status_reason="over quota"))
+        code, out = run("inbox", "list", "--status", "held", "--json")
+        assert code == 0 and [r["status"] for r in json.loads(out)] == ["held"]
+        assert run("inbox", "list")[1].strip() == "no quarantined messages"
 
     def test_retry_requeues_quarantined_and_refuses_others(self, app, tmp_path, dispatched):
         (tmp_path / "a.eml").write_bytes(question_email())
@@ -217,6 +268,26 @@ class TestInbox:
         assert dispatched.named("consultant.process_inbound") == [(1,)]
         code, out = run("inbox", "retry", "2", "--force")
         assert (code, out.strip()) == (0, "2: queued again")
+
+
+class TestHelp:
+    @pytest.mark.parametrize("command", [["senders", "list"], ["senders", "show"], ["senders", "set-plan"],
+                                         ["orgs", "add"], ["orgs", "add-member"], ["orgs", "list"]])
+    def test_every_command_says_what_it_does(self, command):
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0
+        summary = result.output.split("\n\n")[1].strip()
+        assert summary and not summary.startswith("Options:")
+
+    def test_the_evaluation_harness_has_help(self):
+        result = subprocess.run([sys.executable, "-m", "consultant.consult.evaluate", "--help"], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0 and "FILE" in result.stdout
+
+    def test_the_evaluation_harness_names_a_missing_file(self, tmp_path):
+        result = subprocess.run([sys.executable, "-m", "consultant.consult.evaluate", str(tmp_path / "none.jsonl")],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "no such file" in result.stderr
 
 
 class TestOrgs:

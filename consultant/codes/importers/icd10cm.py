@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata, util
 from pathlib import Path
@@ -180,16 +181,20 @@ def loaded_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CatalogCode).where(CatalogCode.system == SYSTEM)) or 0
 
 
-def load_report(session: Session) -> ImportReport:
+def load_report(session: Session, progress: Callable[[str], None] = lambda _stage: None) -> ImportReport:
     """Bring the ICD-10-CM rows and notes in line with the packaged release, in place: unchanged
-    codes keep their rows, changed ones are recorded in catalog_change, notes are replaced."""
+    codes keep their rows, changed ones are recorded in catalog_change, notes are replaced.
+    `progress` hears what is being done, stage by stage (the whole load takes half a minute or more)."""
     started = time.perf_counter()
     tabular_path, code_list_path = data_files()
+    progress(f"reading {tabular_path.name}")
     tabular = parse(tabular_path, code_list_path)
     parsed = time.perf_counter()
     source = source_name()
+    progress(f"writing {len(tabular.codes):,} ICD-10-CM codes")
     report = sync_codes(session, SYSTEM, tabular.codes, source=source, version=VERSION)
     synced = time.perf_counter()
+    progress(f"writing {len(tabular.notes):,} instructional notes")
     notes = _write_notes(session, tabular, report.release_id)
     log.info(
         "catalog loaded system=%s codes=%d added=%d changed=%d removed=%d notes=%d "
