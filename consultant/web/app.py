@@ -8,6 +8,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from consultant.db.session import get_engine
 from consultant.settings import get_settings
 from consultant.web.auth import Forbidden, NotSignedIn, optional_staff
 from consultant.web.render import page
@@ -31,6 +35,16 @@ def create_app() -> FastAPI:
     app.add_exception_handler(NotSignedIn, _not_signed_in)
     app.add_exception_handler(Forbidden, _forbidden)
     app.middleware("http")(_security_headers)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        """For load balancers and container healthchecks: the app answers and its database does."""
+        try:
+            with get_engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            return JSONResponse({"status": "database unavailable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/static/app.css", include_in_schema=False)
     def stylesheet() -> FileResponse:
