@@ -194,20 +194,35 @@ def _ratio(part: int, whole: int) -> str:
 
 def main(argv: list[str]) -> int:
     import argparse
+    import tempfile
 
     from consultant.db.session import session_scope
     from consultant.settings import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m consultant.consult.evaluate", description=__doc__.split("\n\n")[0],
-                                     epilog="The configured database (CONSULTANT_DATA_DIR or CONSULTANT_DATABASE_URL) "
-                                            "must hold the catalog the set was written for: see "
-                                            "tests/fixtures/questions/README.md.")
+    parser = argparse.ArgumentParser(
+        prog="python -m consultant.consult.evaluate", description=__doc__.split("\n\n")[0],
+        epilog="Sets of questions (tests/fixtures/questions/*.jsonl) run against the configured database, which "
+               "must hold the catalog they were written for (tests/fixtures/questions/README.md). Sets of whole "
+               "mail (tests/fixtures/questions/coder/) build their catalogs themselves and score what we would send.")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a labelled set (.jsonl)")
+    parser.add_argument("--summary", action="store_true", help="figures only, no misses (for held-out sets)")
+    parser.add_argument("--catalog", type=Path, default=None,
+                        help="whole mail: the fixture catalog folder (default: catalog/ beside the set's folder)")
+    parser.add_argument("--workdir", type=Path, default=None, help="whole mail: where to build the catalogs")
     args = parser.parse_args(argv)
     missing = [str(name) for name in args.files if not name.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     entries = [entry for name in args.files for entry in load_set(name)]
+    if any("expect" in q for entry in entries for q in entry.get("questions", [])) or \
+            any("kind" in entry for entry in entries):
+        from consultant.consult.evaluate_mail import evaluate_mail
+
+        catalog = args.catalog or args.files[0].resolve().parent.parent / "catalog"
+        with tempfile.TemporaryDirectory(prefix="consultant-eval-") as scratch:
+            report = evaluate_mail(entries, catalog, args.workdir or Path(scratch))
+            print(report.render(summary_only=args.summary))
+        return 0
     with session_scope() as session:
         print(evaluate(session, get_settings(), entries).render())
     return 0
