@@ -42,6 +42,7 @@ class QuestionScore:
     route: str | None  # of the predicted question it was matched with; None: not found as a question
     missing: list[str]
     wrong: list[str]
+    reasons: list[str] = field(default_factory=list)  # why the matched question was held
 
     @property
     def at_once(self) -> bool:
@@ -65,6 +66,7 @@ class MailScore:
     phi_leaks: list[str]
     wrong: list[str]  # must_not phrases found in what we sent
     names_emergency_services: bool
+    reasons: list[str] = field(default_factory=list)  # the email's routing reasons
 
     @property
     def non_coding_ok(self) -> bool:
@@ -119,6 +121,7 @@ class MailReport:
                 if q.expect == "auto" and not q.at_once_correct or q.expect == "review" and q.at_once \
                         or q.expect == "either" and q.at_once and not q.at_once_correct:
                     problems.append(f"q{number} {q.expect}->{q.route}"
+                                    + (f" held for {q.reasons}" if q.reasons and not q.at_once else "")
                                     + (f" missing {q.missing}" if q.missing else "")
                                     + (f" wrong {q.wrong}" if q.wrong else ""))
             if s.kind != "coding" and not s.non_coding_ok:
@@ -128,7 +131,8 @@ class MailReport:
             if s.wrong and not problems:
                 problems.append(f"wrong {s.wrong}")
             if problems:
-                lines.append(f"  {s.id} ({s.status}: {s.reason}): " + "; ".join(problems))
+                lines.append(f"  {s.id} ({s.status}: {s.reason}): " + "; ".join(problems)
+                             + (f" [held: {'; '.join(s.reasons)}]" if s.reasons else ""))
         return "\n".join(lines)
 
 
@@ -224,7 +228,8 @@ def _score(session, entry: dict, inbound_id: int) -> MailScore:
     texts = [_reply_text(row.raw) for row in sent]
     reply = "\n".join(f"{subject}\n{body}" for subject, body in texts)
     flat = _flat(reply)
-    asks = [a for q in session.scalars(select(Question).where(Question.inbound_id == inbound_id)) for a in q.asks]
+    rows = session.scalars(select(Question).where(Question.inbound_id == inbound_id)).all()
+    asks = [a for q in rows for a in q.asks]
     charged = session.scalar(select(func.count()).select_from(UsageEvent).join(Sender, Sender.id == UsageEvent.sender_id)
                              .where(Sender.address == entry["from"].lower(), UsageEvent.kind == QUESTION)) or 0
     questions, free = [], list(range(len(asks)))
@@ -236,14 +241,16 @@ def _score(session, entry: dict, inbound_id: int) -> MailScore:
             expect=label["expect"], settled=bool(label.get("settled")),
             route=asks[match].get("route") if match is not None else None,
             missing=[m for m in label.get("must", []) if not _found(m, flat)],
-            wrong=[w for w in label.get("must_not", []) if _found(w, flat)]))
+            wrong=[w for w in label.get("must_not", []) if _found(w, flat)],
+            reasons=list(asks[match].get("reasons", [])) if match is not None else []))
     return MailScore(
         id=entry["id"], kind=entry.get("kind", "coding"), catalog=entry.get("catalog", "fixtures"),
         questions=questions, reply_kinds=[row.kind for row in sent], status=inbound.status,
         reason=inbound.status_reason or "", charged=charged,
         phi_leaks=[p for p in entry.get("phi", []) if _flat(p) in flat],
         wrong=sorted({w for q in questions for w in q.wrong}),
-        names_emergency_services=any(word in flat for word in EMERGENCY_WORDS))
+        names_emergency_services=any(word in flat for word in EMERGENCY_WORDS),
+        reasons=[r for q in rows for r in q.route_reasons])
 
 
 def _match(codes: list[str], index: int, free: list[int], asks: list[dict]) -> int | None:

@@ -44,6 +44,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
         (r"\b(?:describe|explain)\b", 1.0),
         (r"\bused for\b|\bwhat(?:'s| is) .{0,20} for\b", 0.8),
         (r"\b(?:lay|plain) (?:terms|words|description|language|english)\b", 1.6),
+        (r"\b(?:any|a|the) (?:instructional )?notes?\b|\binstructions?\b|\bis there a note\b", 1.4, 1),
         (r"\bdifference between\b|\bcompare\b|\bwhat is each\b", 1.6, 2),
         (r"\bvs\.?\b|\bversus\b", 1.0, 2),
         (r"\btell me what\b|\bwhat \S+ (?:is|means)\b", 1.2, 1),
@@ -72,6 +73,14 @@ CUES: dict[str, tuple[Cue, ...]] = {
         (r"\b(?:bill|code|report|use|submit|charge)\w*\b.{0,40}\b(?:with|and|plus|\+|&)\b", 0.9, 2),
         (r"\b(?:bill|code|report)\w* (?:\w+ ){0,3}with (?:an? |the )?(?:e/?m|office visit|visit|injection|"
          r"ultrasound|x-?ray|procedure)\b", 1.6, 1),
+
+        # "I11.0 + I50.22?", "N39.0 with B96.20", "Z01.419 and Z23 ok": two codes joined
+        (r"(?=[a-z]*\d)\b[a-z0-9.]{3,8}\s*(?:\+|&|\bwith\b|\band\b|\bplus\b)\s*(?=[a-z]*\d)[a-z0-9.]{3,8}\b", 0.6, 2),
+        # sequencing of codes that are named: the notes (code first, use additional) answer it
+        (r"\bwhich (?:one |code |dx |is |goes |comes )*first\b|\b(?:right|correct|proper|what|which|any) order\b"
+         r"|\border\b\s*\?", 1.8, 2),
+        (r"\b(?:also )?(?:add|adding)\b(?! (?:a )?modifier)|\banother code\b|\badditional code\b|\bor just one\b"
+         r"|\bjust one\b|\bone or both\b", 1.2, 2),
     ),
     MODIFIER: _cues(
         (r"\bmodifiers?\b|\bmod\b", 2.2, 1),

@@ -15,9 +15,10 @@ from consultant.codes.mentions import MODIFIER, Mention, find_mentions
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\(?\d{1,2}[.):]|\(?[a-h]\)|[-*\u2022\u25aa\u2013]|Q\d{1,2}[.):]?)[ \t]+(?=\S)",
                         re.MULTILINE | re.IGNORECASE)
 # a sentence ends at . ! ? (not inside a code or a number) followed by space, or at a blank line or line end
-_ABBREVIATIONS = ("vs", "Dr", "Mr", "Ms", "Mrs", "St", "No", "eg", "ie", "pt", "Pt", "approx", "etc")
+_ABBREVIATIONS = ("vs", "Dr", "Mr", "Ms", "Mrs", "St", "No", "eg", "ie", "pt", "Pt", "approx", "etc", "e.g", "i.e",
+                  "E.g", "I.e", "w/o", "h/o", "dx", "Dx", "fx", "Fx", "yo", "y.o")
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"\s+|\n\s*\n|\n(?=\s*[A-Z])")
+    r"(?<=[.!?])" + "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS) + r"\s+|\n\s*\n|\n(?=\s*[A-Z])")
 ASKS = re.compile(
     r"\?|^\W*(?:and\s+|also\s+|so\s+|but\s+|ok\s+|then\s+)?(?:what|whats|what's|which|is|isn't|are|can|could|may|"
     r"should|shall|do|does|did|how|when|why|would|will|where|please|pls|need|looking|wondering|any|am|"

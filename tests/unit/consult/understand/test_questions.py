@@ -1,3 +1,5 @@
+import pytest
+
 from consultant.consult.understand.questions import understand
 
 
@@ -32,3 +34,34 @@ class TestUnderstand:
         data = question.as_dict()
         assert data["start"] == 0 and data["end"] == 14
         assert "K76.0" not in str({k: v for k, v in data.items() if k != "codes"})
+
+
+class TestFollowOnsAndAsides:
+    def test_a_follow_on_naming_no_code_goes_on_about_the_codes_just_asked(self):
+        first, second = understand("Is 97140 allowed with 97530 on the same day? And what's the MUE?")
+        assert [c for _, c in second.codes] == ["97140", "97530"] and second.main == "units"
+
+    def test_also_is_there_a_note_borrows_the_code(self):
+        questions = understand("What is E11.22? Also is there a note I should know about?")
+        assert [q.codes for q in questions] == [(("icd10cm", "E11.22"),)] * 2
+        assert questions[1].main == "lookup"
+
+    def test_a_preface_and_a_thank_you_are_not_questions(self):
+        questions = understand("Can you check these for me, forwarded from our ED group.\n\nWhat is K76.0?\n\n"
+                               "Thanks so much!")
+        assert [(q.number, q.main, q.codes) for q in questions] == [(1, "lookup", (("icd10cm", "K76.0"),))]
+
+    def test_an_account_question_beside_a_code_question_stays(self):
+        questions = understand("How do I cancel my subscription? Also, what is K76.0?")
+        assert [q.main for q in questions] == ["other", "lookup"]
+
+    def test_a_lone_question_without_codes_is_kept(self):
+        assert len(understand("Thanks, is the service down today?")) == 1
+
+
+class TestPairsAsCodersWriteThem:
+    @pytest.mark.parametrize("text", ["E11.22 + N18.31 - right order?", "1) Z01.419 with Z23 ok in any order?",
+                                      "G81.91 + I69.351? or just one?", "L03.115 cellulitis. do I add B95.62?"])
+    def test_two_codes_joined_or_ordered_are_a_pair_question(self, text):
+        [question] = understand(text)
+        assert question.main == "pair" and question.confidence >= 0.6

@@ -41,3 +41,10 @@ class TestSplitQuestions:
 
     def test_no_text_no_question(self):
         assert split_questions("   ") == []
+
+
+class TestAbbreviations:
+    def test_e_g_and_i_e_do_not_end_a_sentence(self):
+        parts = split_questions("Are our coders allowed to add a more specific dx (e.g. change I50.9 to I50.22 from "
+                                "the echo report) without a query? i.e. is that allowed?")
+        assert len(parts) == 1
