@@ -380,15 +380,9 @@ def _active(model, on: date):
                 or_(model.deletion_date.is_(None), model.deletion_date > on))
 
 
-def _tables(session: Session, names: tuple[str, ...], on: date, releases: Releases) -> list[TableCheck]:
-    models = {"ncci-ptp": NcciEdit, "mue": MueLimit}
-    checks = []
-    for name in names:
-        _, system, setting = TABLES[name]
-        model = models[system]
-        loaded = bool(session.scalar(select(exists().where(model.setting == setting))))
-        checks.append(table_check(name, on, loaded, releases))
-    return checks
+_EDIT_TABLES = NCCI_TABLES + MUE_TABLES
+_LOADED = select(*[exists().where((NcciEdit if TABLES[name][1] == "ncci-ptp" else MueLimit).setting
+                                  == TABLES[name][2]).label(f"t{i}") for i, name in enumerate(_EDIT_TABLES)])
 
 
 def _settings(tables: list[TableCheck]) -> list[str]:
@@ -397,8 +391,9 @@ def _settings(tables: list[TableCheck]) -> list[str]:
 
 def _edits(session: Session, code: str, on: date, releases: Releases) -> dict:
     """The NCCI summary and the MUEs in force on the date, from the tables checked for it."""
-    ncci_tables = _tables(session, NCCI_TABLES, on, releases)
-    mue_tables = _tables(session, MUE_TABLES, on, releases)
+    loaded = dict(zip(_EDIT_TABLES, (bool(v) for v in session.execute(_LOADED).one())))
+    ncci_tables = [table_check(name, on, loaded[name], releases) for name in NCCI_TABLES]
+    mue_tables = [table_check(name, on, loaded[name], releases) for name in MUE_TABLES]
     return {"ncci": _ncci(session, code, on, ncci_tables), "mue": _mue(session, code, on, _settings(mue_tables)),
             "mue_tables": mue_tables}
 

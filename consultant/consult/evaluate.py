@@ -203,13 +203,16 @@ def main(argv: list[str]) -> int:
                                             "must hold the catalog the set was written for: see "
                                             "tests/fixtures/questions/README.md.")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a labelled set (.jsonl)")
+    parser.add_argument("--date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="the date of service the questions are asked for (default: today); the set's "
+                             "catalog must cover it, e.g. 2026-03-02 for the FY2026 sets")
     args = parser.parse_args(argv)
     missing = [str(name) for name in args.files if not name.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     entries = [entry for name in args.files for entry in load_set(name)]
     with session_scope() as session:
-        print(evaluate(session, get_settings(), entries).render())
+        print(evaluate(session, get_settings(), entries, on=args.date).render())
     return 0
 
 
