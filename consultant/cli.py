@@ -430,7 +430,10 @@ def codes_import(kind: str, path: Path, version: str | None, full: bool | None, 
 @click.option("--system", type=click.Choice(["icd10cm", "pcs", "hcpcs", "cpt", "modifier"]), default=None)
 @click.option("--json", "as_json", is_flag=True)
 def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
-    """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources."""
+    """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources.
+
+    A code the catalog does not have is invalid only when a full official release of its set covers the
+    date; one missing from a licensee's CPT file or a partial file is "not in the loaded file"."""
     from consultant.codes.show import code_detail, format_detail
 
     database_ready(codes=True)
@@ -445,6 +448,10 @@ def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def codes_check(codes_given: tuple[str, ...], on, as_json: bool) -> None:
     """Every conflict among CODEs: Excludes1/Excludes2, NCCI PTP edits, MUE per code.
+
+    Each table that applies (Excludes notes between ICD-10-CM codes, NCCI PTP practitioner and hospital
+    edits between CPT/HCPCS codes, the MUE tables) is named as checked for the date, with its release
+    and dates, or as not checked, with why; nothing is read from a table not checked.
 
     Exit status: 0 when nothing checked conflicts, 3 when a pair conflicts (Excludes1, or an NCCI PTP
     edit in force), 1 on an error, 2 on bad usage."""
