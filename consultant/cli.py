@@ -404,8 +404,12 @@ def codes_load(if_empty: bool) -> None:
 @click.argument("kind", type=click.Choice(["icd10pcs", "hcpcs", "cpt", "ncci-ptp", "mue"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version", "version", default=None, help="Release name, e.g. 'NCCI PTP v32.1' (default: from the file).")
+@click.option("--full/--partial", "full", default=None,
+              help="icd10pcs, hcpcs: the file is (or is not) the whole official release of the code set. Only a "
+                   "full release declares a code missing from it invalid. Default: full when the file has the "
+                   "official file's size and sections. A CPT file is never full.")
 @click.option("--json", "as_json", is_flag=True)
-def codes_import(kind: str, path: Path, version: str | None, as_json: bool) -> None:
+def codes_import(kind: str, path: Path, version: str | None, full: bool | None, as_json: bool) -> None:
     """Import a code file: the CMS ICD-10-PCS order file, HCPCS ANWEB, NCCI PTP, MUE, or a licensee's CPT file.
 
     A malformed file is rejected with its line number and reason, and nothing changes."""
@@ -414,8 +418,8 @@ def codes_import(kind: str, path: Path, version: str | None, as_json: bool) -> N
     database_ready()
     try:
         with session_scope() as session:
-            report = import_file(session, kind, path, version=version)
-    except ImportFormatError as exc:
+            report = import_file(session, kind, path, version=version, full=full)
+    except (ImportFormatError, ValueError) as exc:
         raise click.ClickException(f"not imported: {exc}")
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
 
@@ -426,7 +430,10 @@ def codes_import(kind: str, path: Path, version: str | None, as_json: bool) -> N
 @click.option("--system", type=click.Choice(["icd10cm", "pcs", "hcpcs", "cpt", "modifier"]), default=None)
 @click.option("--json", "as_json", is_flag=True)
 def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
-    """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources."""
+    """What the catalog says about CODE: descriptor, status, notes, edits, MUE, lay text, sources.
+
+    A code the catalog does not have is invalid only when a full official release of its set covers the
+    date; one missing from a licensee's CPT file or a partial file is "not in the loaded file"."""
     from consultant.codes.show import code_detail, format_detail
 
     database_ready(codes=True)
@@ -441,6 +448,10 @@ def codes_show(code: str, on, system: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def codes_check(codes_given: tuple[str, ...], on, as_json: bool) -> None:
     """Every conflict among CODEs: Excludes1/Excludes2, NCCI PTP edits, MUE per code.
+
+    Each table that applies (Excludes notes between ICD-10-CM codes, NCCI PTP practitioner and hospital
+    edits between CPT/HCPCS codes, the MUE tables) is named as checked for the date, with its release
+    and dates, or as not checked, with why; nothing is read from a table not checked.
 
     Exit status: 0 when nothing checked conflicts, 3 when a pair conflicts (Excludes1, or an NCCI PTP
     edit in force), 1 on an error, 2 on bad usage."""

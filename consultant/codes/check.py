@@ -1,10 +1,16 @@
 """Which of a set of codes conflict, for a date of service (`consultant codes check CODE CODE ... --date`).
 
 Three sources, each finding with the source and version it came from:
-- ICD-10-CM Excludes1 (never coded together) and Excludes2 (both may be coded) notes: a note on a code
-  applies to its descendants, so a note on category K76 (or its block or chapter) applies to K76.0;
-- NCCI procedure-to-procedure edits in force on the date, in either order, per setting;
+- ICD-10-CM Excludes1 (never coded together) and Excludes2 (both may be coded) notes, between ICD-10-CM
+  codes: a note on a code applies to its descendants, so a note on category K76 (or its block or
+  chapter) applies to K76.0;
+- NCCI procedure-to-procedure edits in force on the date, in either order, per setting, between CPT and
+  HCPCS codes;
 - MUE limits in force on the date, per code and setting.
+
+Each table that applies to the codes (`tables`) says whether it was checked for the date and with which
+release (consultant/codes/releases.py): a table not imported, or whose release does not cover the date,
+is named as not checked and gives no findings, so no answer can read "no edit" from it.
 
 A handful of indexed queries whatever the number of codes: a few milliseconds on SQLite."""
 
@@ -21,6 +27,10 @@ from consultant.codes.lookup import SYSTEM_NAMES, Status
 from consultant.codes.meanings import ADJUDICATION_INDICATORS, MODIFIER_INDICATORS
 from consultant.codes.models import CatalogCode, CatalogRelease, CodeNote, MueLimit, NcciEdit
 from consultant.codes.refs import ref_matches
+from consultant.codes.releases import (
+    MUE_TABLES, NCCI_TABLES, TABLES, Releases, ReleaseView, TableCheck, missing_code, missing_text, table_check,
+    table_systems,
+)
 from consultant.codes.shapes import ICD, normalise
 from consultant.codes.shapes import readings as _readings
 
@@ -45,13 +55,16 @@ class CheckedCode:
     status: str  # a lookup.Status value, or "unrecognised"
     descriptor: str | None = None
     remark: str | None = None  # how an ambiguous entry was read
+    release: ReleaseView | None = None  # for a code the catalog does not have: the release it was looked up in
 
     @property
     def system_name(self) -> str:
         return SYSTEM_NAMES.get(self.system, self.system)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "system_name": self.system_name}
+        return {"given": self.given, "code": self.code, "system": self.system, "status": self.status,
+                "descriptor": self.descriptor, "remark": self.remark, "system_name": self.system_name,
+                "release": self.release.as_dict() if self.release else None}
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,27 @@ class CheckResult:
     excludes: list[ExcludesFinding] = field(default_factory=list)
     ptp: list[PtpFinding] = field(default_factory=list)
     mue: list[MueFinding] = field(default_factory=list)
-    not_loaded: list[str] = field(default_factory=list)  # tables that would apply but were never imported
+    tables: list[TableCheck] = field(default_factory=list)  # each table that applies: checked for the date or not
+
+    @property
+    def not_checked(self) -> list[TableCheck]:
+        return [t for t in self.tables if not t.checked]
+
+    @property
+    def pair_tables(self) -> list[TableCheck]:
+        """The tables that pair codes (Excludes notes, NCCI PTP edits), where they apply."""
+        return [t for t in self.tables if t.table == "excludes" or t.table in NCCI_TABLES]
+
+    @property
+    def unpaired(self) -> bool:
+        """Several codes, but no table pairs them: diagnoses with procedures, or other code sets."""
+        icd = [c for c in self.codes if c.system == ICD]
+        procedures = [c for c in self.codes if c.system in ("cpt", "hcpcs")]
+        judged = [c for c in self.codes if c.system != UNRECOGNISED]
+        return len(judged) > 1 and len(icd) < 2 and len(procedures) < 2
+
+    def table(self, name: str) -> TableCheck | None:
+        return next((t for t in self.tables if t.table == name), None)
 
     @property
     def conflicts(self) -> list[ExcludesFinding | PtpFinding]:
@@ -156,7 +189,8 @@ class CheckResult:
             "excludes": [f.as_dict() for f in self.excludes],
             "ncci_ptp": [f.as_dict() for f in self.ptp],
             "mue": [f.as_dict() for f in self.mue],
-            "not_loaded": list(self.not_loaded),
+            "tables": [t.as_dict() for t in self.tables],
+            "not_checked": [f"{t.name}: {t.reason}" for t in self.not_checked],
         }
 
 
@@ -205,8 +239,8 @@ _OTHER_CODES = (select(_code.c.system, *[_code.c[n] for n in _CATALOG_COLUMNS])
                 .where(_code.c.system.in_(bindparam("systems", expanding=True)),
                        _code.c.code.in_(bindparam("codes", expanding=True))))
 _LOADED_CHECKS = {
-    **{f"catalog:{s}": exists().where(_code.c.system == s) for s in ("cpt", "hcpcs", "pcs")},
-    "notes": exists().where(_note.c.system == ICD, _note.c.kind == "excludes1"),
+    **{f"catalog:{s}": exists().where(_code.c.system == s) for s in (ICD, "cpt", "hcpcs", "pcs")},
+    "excludes": exists().where(_note.c.system == ICD, _note.c.kind.in_(list(EXCLUDES))),
     **{f"ncci:{s}": exists().where(_edit.c.setting == s) for s in NCCI_SETTINGS},
     **{f"mue:{s}": exists().where(_limit.c.setting == s) for s in MUE_SETTINGS},
 }
@@ -226,6 +260,7 @@ _PTP = (select(_edit.c.column1, _edit.c.column2, _edit.c.setting, _edit.c.modifi
         .select_from(_edit.outerjoin(_release, _release.c.id == _edit.c.release_id))
         .where(_edit.c.column1.in_(bindparam("codes", expanding=True)),
                _edit.c.column2.in_(bindparam("codes", expanding=True)),
+               _edit.c.setting.in_(bindparam("settings", expanding=True)),
                _edit.c.column1 != _edit.c.column2,
                _edit.c.effective_date <= _ON,
                or_(_edit.c.deletion_date.is_(None), _edit.c.deletion_date > _ON)))
@@ -233,6 +268,7 @@ _MUE = (select(_limit.c.code, _limit.c.setting, _limit.c.value, _limit.c.adjudic
                _limit.c.effective_date, _release.c.source, _release.c.version)
         .select_from(_limit.outerjoin(_release, _release.c.id == _limit.c.release_id))
         .where(_limit.c.code.in_(bindparam("codes", expanding=True)),
+               _limit.c.setting.in_(bindparam("settings", expanding=True)),
                or_(_limit.c.effective_date.is_(None), _limit.c.effective_date <= _ON),
                or_(_limit.c.deletion_date.is_(None), _limit.c.deletion_date > _ON)))
 
@@ -253,29 +289,29 @@ def check_codes(session: Session, codes: list[str], on: date | None = None) -> C
         catalog.update({(r.system, r.code): r for r in db.execute(
             _OTHER_CODES, {"systems": sorted({s for s, _ in other}), "codes": sorted({c for _, c in other})})})
     loaded = dict(zip(_LOADED_CHECKS, (bool(v) for v in db.execute(_LOADED).one())))
+    releases = Releases.read(db, table_systems() | {s for _, found in entries for s, _ in found})
     ambiguous = sorted({code for _, found in entries if len(found) > 1 for system, code in found if system == "hcpcs"})
     in_edit_tables = set(db.scalars(_IN_EDIT_TABLES, {"codes": ambiguous})) if ambiguous else set()
     checked: list[CheckedCode] = []
     for given, found in entries:  # "K760" and "k76.0" are one code
-        code = _resolve(given, found, catalog, loaded, in_edit_tables)
+        code = _resolve(given, found, catalog, loaded, in_edit_tables, releases, on)
         if all((c.system, c.code) != (code.system, code.code) for c in checked):
             checked.append(code)
 
     icd = [c.code for c in checked if c.system == ICD and c.status in Status.DESCRIBABLE]  # no notes for invalid codes
     procedures = [c.code for c in checked if c.system in ("cpt", "hcpcs")]
-    missing = []
-    if len(icd) > 1 and not loaded["notes"]:
-        missing.append("ICD-10-CM Excludes notes")
-    if len(procedures) > 1:
-        missing += [f"NCCI PTP {s} edits" for s in NCCI_SETTINGS if not loaded[f"ncci:{s}"]]
-    if procedures:
-        missing += [f"MUE {_SETTING_NAMES[s]} table" for s in MUE_SETTINGS if not loaded[f"mue:{s}"]]
+    names = (["excludes"] if len(icd) > 1 else []) + (list(NCCI_TABLES) if len(procedures) > 1 else []) + (
+        list(MUE_TABLES) if procedures else [])
+    tables = [table_check(name, on, loaded[name], releases) for name in names]
+    settings = {t.table: TABLES[t.table][2] for t in tables if t.checked}
+    ptp_settings = [settings[t] for t in NCCI_TABLES if t in settings]
+    mue_settings = [settings[t] for t in MUE_TABLES if t in settings]
     return CheckResult(
         on, checked,
-        excludes=_excludes(db, icd, tree) if len(icd) > 1 else [],
-        ptp=_ptp(db, procedures, on) if len(procedures) > 1 else [],
-        mue=_mue(db, procedures, on) if procedures else [],
-        not_loaded=missing,
+        excludes=_excludes(db, icd, tree) if "excludes" in settings else [],
+        ptp=_ptp(db, procedures, on, ptp_settings) if ptp_settings else [],
+        mue=_mue(db, procedures, on, mue_settings) if mue_settings else [],
+        tables=tables,
     )
 
 
@@ -301,7 +337,8 @@ def _icd_tree(db: Connection, codes: set[str]) -> _Tree:
     return _Tree({(ICD, r.code): r for r in rows}, {r.code: r.parent for r in rows})
 
 
-def _resolve(given: str, found: list[tuple[str, str]], catalog: dict, loaded: dict, in_edit_tables: set) -> CheckedCode:
+def _resolve(given: str, found: list[tuple[str, str]], catalog: dict, loaded: dict, in_edit_tables: set,
+             releases: Releases, on: date) -> CheckedCode:
     if not found:
         return CheckedCode(given, given, UNRECOGNISED, UNRECOGNISED)
     system, code = found[0]
@@ -315,11 +352,8 @@ def _resolve(given: str, found: list[tuple[str, str]], catalog: dict, loaded: di
             remark = f"read as {_name(system)} {code}: no imported {_name(found[0][0])} table has {found[0][1]}"
     row = catalog.get((system, code))
     if row is None:
-        if system == ICD or loaded.get(f"catalog:{system}"):
-            status = Status.INVALID
-        else:
-            status = Status.LICENSED_TEXT_MISSING if system == "cpt" else Status.CODE_SET_NOT_LOADED
-        return CheckedCode(given, code, system, status, remark=remark)
+        status, release = missing_code(system, on, releases, loaded.get(f"catalog:{system}", False))
+        return CheckedCode(given, code, system, status, remark=remark, release=release)
     status = row.kind if row.kind in Status.DESCRIBABLE else Status.HEADER
     return CheckedCode(given, code, system, status, row.descriptor, remark)
 
@@ -350,15 +384,15 @@ def _excludes(db: Connection, codes: list[str], tree: _Tree) -> list[ExcludesFin
     return findings
 
 
-def _ptp(db: Connection, codes: list[str], on: date) -> list[PtpFinding]:
-    findings = [PtpFinding(*row) for row in db.execute(_PTP, {"codes": codes, "on": on})]
+def _ptp(db: Connection, codes: list[str], on: date, settings: list[str]) -> list[PtpFinding]:
+    findings = [PtpFinding(*row) for row in db.execute(_PTP, {"codes": codes, "on": on, "settings": settings})]
     order = {s: i for i, s in enumerate(NCCI_SETTINGS)}
     findings.sort(key=lambda f: (codes.index(f.column1), codes.index(f.column2), order.get(f.setting, 9)))
     return findings
 
 
-def _mue(db: Connection, codes: list[str], on: date) -> list[MueFinding]:
-    findings = [MueFinding(*row) for row in db.execute(_MUE, {"codes": codes, "on": on})]
+def _mue(db: Connection, codes: list[str], on: date, settings: list[str]) -> list[MueFinding]:
+    findings = [MueFinding(*row) for row in db.execute(_MUE, {"codes": codes, "on": on, "settings": settings})]
     order = {s: i for i, s in enumerate(MUE_SETTINGS)}
     findings.sort(key=lambda f: (codes.index(f.code), order.get(f.setting, 9)))
     return findings
@@ -368,7 +402,6 @@ def _mue(db: Connection, codes: list[str], on: date) -> list[MueFinding]:
 
 _STATUS_TEXT = {
     Status.HEADER: "not billable: a header, more characters needed",
-    Status.INVALID: "not a valid code",
     Status.LICENSED_TEXT_MISSING: "no descriptor: CPT text needs the licensee's file",
     Status.CODE_SET_NOT_LOADED: "code set not imported: cannot be validated",
     UNRECOGNISED: "not a code shape: not checked",
@@ -382,6 +415,8 @@ def format_check(result: CheckResult) -> str:
     system_width = max((len(c.system_name) for c in result.codes), default=9)
     for c in result.codes:
         text = c.descriptor if c.status == Status.BILLABLE else _STATUS_TEXT.get(c.status, c.status)
+        if c.status in (Status.INVALID, Status.NOT_IN_FILE, Status.NOT_COVERED):
+            text = missing_text(c.status, c.system, c.release, result.on)
         if c.status == Status.HEADER and c.descriptor:
             text = f"{c.descriptor} ({_STATUS_TEXT[Status.HEADER]})"
         if c.given.upper() != c.code.upper():
@@ -411,14 +446,32 @@ def format_check(result: CheckResult) -> str:
             lines.append(f"  {f.code}, {_SETTING_NAMES.get(f.setting, f.setting)}: {units}; "
                          f"MAI {f.adjudication_indicator}: {f.meaning}; {f.rationale} [{_version(f)}]")
     lines.append("")
+    lines += verdict_lines(result)
+    return "\n".join(lines)
+
+
+def verdict_lines(result: CheckResult) -> list[str]:
+    """The verdict, then what was checked for the date (with its release and dates) and what was not."""
+    lines = []
     pairs = result.conflicting_pairs
     if pairs:
         lines.append("Conflicts: " + "; ".join(f"{a} + {b} ({', '.join(by)})" for a, b, by in pairs) + ".")
-    else:
-        lines.append("No Excludes1 or NCCI PTP conflict.")
-    if result.not_loaded:
-        lines.append(f"Not imported, so not checked: {'; '.join(result.not_loaded)}.")
-    return "\n".join(lines)
+    elif any(t.checked for t in result.pair_tables):
+        lines.append("No conflict in the tables checked.")
+    elif result.pair_tables:
+        lines.append(f"Conflicts not checked: no table that pairs these codes was checked for {result.on.isoformat()}.")
+    elif result.unpaired:
+        lines.append(f"No table pairs these codes: {UNPAIRED}.")
+    checked = [t for t in result.tables if t.checked]
+    if checked:
+        lines.append(f"Checked for {result.on.isoformat()}: " + "; ".join(f"{t.name} [{t.cited}]" for t in checked)
+                     + ".")
+    if result.not_checked:
+        lines.append("Not checked: " + "; ".join(f"{t.name} ({t.reason})" for t in result.not_checked) + ".")
+    return lines
+
+
+UNPAIRED = "Excludes notes pair ICD-10-CM codes, NCCI PTP edits pair CPT and HCPCS codes"
 
 
 def _version(finding) -> str:

@@ -1,10 +1,14 @@
-"""What the catalog says about a code: its descriptor and status, with the source of the text."""
+"""What the catalog says about a code: its descriptor and status, with the source of the text.
+
+A code the catalog does not have is judged by the release of its set (consultant/codes/releases.py):
+invalid only when a full official release covers the date of service."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from consultant.codes.mentions import Mention
@@ -16,11 +20,14 @@ SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "cpt": "CPT", "hcpcs": "HCPCS Level II",
 class Status:
     BILLABLE = "billable"
     HEADER = "header"
-    INVALID = "invalid"
+    INVALID = "invalid"  # not in the full official release, which covers the date of service
+    NOT_IN_FILE = "not-in-loaded-file"  # not in a file that does not define the code set (CPT, partial)
+    NOT_COVERED = "release-does-not-cover-date"  # not in the full release, which does not cover the date
     LICENSED_TEXT_MISSING = "licensed-text-missing"
     CODE_SET_NOT_LOADED = "code-set-not-loaded"
     DELETED = "deleted"  # no longer valid on the date of service
     DESCRIBABLE = frozenset({BILLABLE, HEADER})
+    MISSING = frozenset({INVALID, NOT_IN_FILE, NOT_COVERED, LICENSED_TEXT_MISSING, CODE_SET_NOT_LOADED})
 
 
 @dataclass(frozen=True)
@@ -30,18 +37,31 @@ class CodeFact:
     status: str
     descriptor: str | None = None
     source: str | None = None
-    version: str | None = None
+    version: str | None = None  # of the descriptor; for a missing code, of the release it was looked up in
+    dates: str | None = None  # the dates of service that release covers ("2025-10-01 to 2026-09-30")
+    pairs_unchecked: str | None = None  # why no table that pairs this code with another was checked
 
     @property
     def system_name(self) -> str:
         return SYSTEM_NAMES.get(self.system, self.system)
 
+    @property
+    def status_label(self) -> str:
+        """The status, with the release it rests on when the code is not in the catalog."""
+        if self.status in (Status.INVALID, Status.NOT_IN_FILE, Status.NOT_COVERED) and self.version:
+            return f"{self.status}: {self.version}" + (f", {self.dates}" if self.dates else "")
+        return self.status
+
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
-    """Facts for the code mentions; modifiers are not codes to describe on their own and are left out."""
+def describe(session: Session, mentions: list[Mention], on: date | None = None) -> list[CodeFact]:
+    """Facts for the code mentions on `on` (today when not given); modifiers are not codes to describe
+    on their own and are left out."""
+    from consultant.codes.releases import Releases, missing_code
+
+    on = on or date.today()
     mentions = [m for m in mentions if m.system in SYSTEM_NAMES]
     if not mentions:
         return []
@@ -53,21 +73,17 @@ def describe(session: Session, mentions: list[Mention]) -> list[CodeFact]:
         ).where(CatalogCode.system.in_({m.system for m in mentions}), CatalogCode.code.in_({m.code for m in mentions}))
     ).all()
     found = {(r.system, r.code): r for r in rows}
+    releases = Releases.read(session, {m.system for m in mentions})
     facts = []
     for system, code in keys:
         row = found.get((system, code))
         if row is None:
-            facts.append(CodeFact(system, code, _missing_status(session, system)))
+            loaded = bool(session.scalar(select(exists().where(CatalogCode.system == system))))
+            status, release = missing_code(system, on, releases, loaded)
+            facts.append(CodeFact(system, code, status, version=release.version if release else None,
+                                  dates=release.dates if release else None))
         elif row.kind not in (Status.BILLABLE, Status.HEADER):
             facts.append(CodeFact(system, code, Status.HEADER, row.descriptor, row.source, row.version))
         else:
             facts.append(CodeFact(system, code, row.kind, row.descriptor, row.source, row.version))
     return facts
-
-
-def _missing_status(session: Session, system: str) -> str:
-    """A code absent from a loaded code set is invalid. With the set not loaded at all it cannot be
-    judged: CPT text comes only from a licensee's file; the CMS files are imported by the operator."""
-    if session.scalar(select(CatalogCode.id).where(CatalogCode.system == system).limit(1)) is not None:
-        return Status.INVALID
-    return Status.LICENSED_TEXT_MISSING if system == "cpt" else Status.CODE_SET_NOT_LOADED

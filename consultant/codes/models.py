@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consultant.db.base import Base, UTCDateTime, utcnow
@@ -19,7 +19,10 @@ CODE_TYPE = String(16).with_variant(String(16, collation="C"), "postgresql")
 
 
 class CatalogRelease(Base):
-    """One imported file: which code set, which file, which version, what changed."""
+    """One imported file: which code set, which file, which version, what changed, and what it can
+    speak for (consultant/codes/releases.py reads these): `full` when it is the whole official release
+    of its code set (only then does a code missing from it not exist), the dates of service it covers
+    (None: not stated), and the table an edit file fills (NCCI or MUE setting)."""
 
     __tablename__ = "catalog_release"
 
@@ -27,6 +30,10 @@ class CatalogRelease(Base):
     system: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(String(300))
     version: Mapped[str] = mapped_column(String(64))
+    full: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    setting: Mapped[str | None] = mapped_column(String(24))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     added: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,7 +1,11 @@
 """Everything the catalog knows about one code (`consultant codes show CODE [--date] [--json]`):
 descriptor and status on the date of service, instructional notes (the code's own and those it
 inherits from its category, block and chapter), NCCI edits and MUE in force, our lay text, and the
-source and version of each. An invalid code gets the nearest valid ones; a header its billable codes.
+source and version of each. A header gets its billable codes. A code the catalog does not have is judged
+by its set's release (consultant/codes/releases.py): only a full official release that covers the date
+makes it invalid, and only then are the nearest valid codes offered; a code missing from a licensee's
+CPT file or a partial file is "not in the loaded file", with no neighbours. The NCCI and MUE sections
+say which tables were checked for the date, with their releases, and which were not.
 
 A handful of indexed queries: a few milliseconds on SQLite."""
 
@@ -17,6 +21,10 @@ from sqlalchemy.orm import Session
 from consultant.codes.lookup import SYSTEM_NAMES, Status
 from consultant.codes.meanings import ADJUDICATION_INDICATORS_SHORT, MODIFIER_INDICATORS_SHORT
 from consultant.codes.models import CatalogCode, CatalogRelease, CodeNote, LayDescription, MueLimit, NcciEdit
+from consultant.codes.releases import (
+    MUE_TABLES, NCCI_TABLES, TABLES, Releases, ReleaseView, TableCheck, missing_code, missing_text, table_check,
+    table_systems,
+)
 from consultant.codes.shapes import ICD, normalise, readings  # noqa: F401 (normalise: re-exported)
 
 DELETED = Status.DELETED
@@ -33,6 +41,8 @@ STATUS_TEXT = {
     Status.BILLABLE: "billable",
     Status.HEADER: "header: not billable, more characters needed",
     Status.INVALID: "not a valid code",
+    Status.NOT_IN_FILE: "not in the loaded file",
+    Status.NOT_COVERED: "not in a release that covers the date",
     DELETED: "deleted",
     Status.LICENSED_TEXT_MISSING: "CPT code shape; no descriptor without the licensee's CPT file",
     Status.CODE_SET_NOT_LOADED: "code set not imported: cannot be validated",
@@ -70,14 +80,19 @@ class NoteView:
 @dataclass(frozen=True)
 class NcciSummary:
     loaded: bool
-    total: int = 0
+    total: int = 0  # edits in force on the date, in the settings checked
     as_column1: int = 0  # this code is column 1: the other code is bundled into it
     as_column2: int = 0  # this code is column 2: bundled into the other
     pairs: list[dict] = field(default_factory=list)
+    tables: list[TableCheck] = field(default_factory=list)  # practitioner, hospital: checked for the date or not
+
+    @property
+    def checked(self) -> list[TableCheck]:
+        return [t for t in self.tables if t.checked]
 
     def as_dict(self) -> dict:
         return {"loaded": self.loaded, "total": self.total, "as_column1": self.as_column1,
-                "as_column2": self.as_column2, "pairs": self.pairs}
+                "as_column2": self.as_column2, "pairs": self.pairs, "tables": [t.as_dict() for t in self.tables]}
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,8 @@ class CodeDetail:
     suggestions: list[CodeRef] = field(default_factory=list)  # an invalid code's nearest valid ones
     ncci: NcciSummary | None = None  # CPT/HCPCS only
     mue: list[MueView] = field(default_factory=list)
+    mue_tables: list[TableCheck] = field(default_factory=list)  # CPT/HCPCS only: checked for the date or not
+    release: ReleaseView | None = None  # the code's release; for a code not in the catalog, the one looked in
     lay: LayView | None = None
     sources: list[SourceView] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)  # how the entry was read, dates that matter
@@ -150,6 +167,9 @@ class CodeDetail:
             "suggestions": [r.as_dict() for r in self.suggestions],
             "ncci": self.ncci.as_dict() if self.ncci else None,
             "mue": [m.as_dict() for m in self.mue],
+            "mue_tables": [t.as_dict() for t in self.mue_tables],
+            "release": self.release.as_dict() if self.release else None,
+            "status_text": status_text(self),
             "lay_description": self.lay.as_dict() if self.lay else None,
             "sources": [s.as_dict() for s in self.sources],
             "remarks": list(self.remarks),
@@ -203,25 +223,28 @@ def code_detail(session: Session, code: str, system: str | None = None, on: date
                           remarks=["not the shape of an ICD-10-CM, CPT, HCPCS, ICD-10-PCS code or modifier"])
     (system, normalised), remarks, row = _pick(session, found)
     procedure = system in ("cpt", "hcpcs")
+    releases = Releases.read(session, table_systems() | {system} if procedure else {system})
     lay = _lay(session, system, normalised)
-    edits = dict(ncci=_ncci(session, normalised, on) if procedure else None,
-                 mue=_mue(session, normalised, on) if procedure else [])
-    after = (_edit_sources(session, normalised, on) if procedure else []) + (
+    edits = _edits(session, normalised, on, releases) if procedure else {}
+    after = (_edit_sources(session, normalised, on, edits) if procedure else []) + (
         [SourceView("lay description", lay.author, lay.written_at.date().isoformat())] if lay else [])
     if row is None:
-        status = _missing_status(session, system)
+        status, release = _missing(session, system, on, releases)
         suggestions = _suggest(session, system, normalised) if status == Status.INVALID else []
-        return CodeDetail(code, system, normalised, on, status, suggestions=suggestions, lay=lay,
+        return CodeDetail(code, system, normalised, on, status, suggestions=suggestions, lay=lay, release=release,
                           sources=_merged(after), remarks=remarks, **edits)
 
     status = _status(row, on, remarks)
+    release = next((r for r in releases.of(system) if r.id == row.release_id), None)
+    if release and not release.covers(on):
+        remarks.append(f"{release.version} covers {release.dates}, not {on.isoformat()}: shown as that release has it")
     lineage = _lineage(session, row)
     notes, note_sources = _notes(session, row, lineage)
     children, total = _children(session, row) if row.kind != Status.BILLABLE else ([], 0)
     sources = [SourceView("descriptor", row.source, row.version), *note_sources, *after]
     return CodeDetail(
         code, system, normalised, on, status, row.descriptor, row.kind, row.effective_date, row.deletion_date,
-        lineage=lineage, notes=notes, children=children, children_total=total, lay=lay,
+        lineage=lineage, notes=notes, children=children, children_total=total, lay=lay, release=release,
         sources=_merged(sources), remarks=remarks, **edits,
     )
 
@@ -248,11 +271,18 @@ def _status(row: CatalogCode, on: date, remarks: list[str]) -> str:
     return Status.BILLABLE if row.kind in (Status.BILLABLE, "modifier") else Status.HEADER
 
 
-def _missing_status(session: Session, system: str) -> str:
-    """Absent from a loaded code set: invalid. Set not loaded: CPT text is licensed; others not imported."""
-    if session.scalar(select(exists().where(CatalogCode.system == system))):
-        return Status.INVALID
-    return Status.LICENSED_TEXT_MISSING if system == "cpt" else Status.CODE_SET_NOT_LOADED
+def _missing(session: Session, system: str, on: date, releases: Releases) -> tuple[str, ReleaseView | None]:
+    """A well-formed code the catalog does not have: judged by its set's release (releases.missing_code).
+    Rows recorded without a release row are named by their own version."""
+    if system == "modifier":  # HCPCS and CPT modifiers share the system; neither list is the whole set
+        rows = session.execute(select(CatalogCode.version, CatalogCode.source)
+                               .where(CatalogCode.system == system).limit(1)).first()
+        newest = releases.newest(system) or (ReleaseView(rows.version, rows.source) if rows else None)
+        return (Status.NOT_IN_FILE, newest) if rows else (Status.CODE_SET_NOT_LOADED, None)
+    row = session.execute(select(CatalogCode.version, CatalogCode.source)
+                          .where(CatalogCode.system == system).limit(1)).first()
+    fallback = ReleaseView(row.version, row.source) if row else None
+    return missing_code(system, on, releases, row is not None, fallback)
 
 
 def _lineage(session: Session, row: CatalogCode) -> list[CodeRef]:
@@ -350,41 +380,66 @@ def _active(model, on: date):
                 or_(model.deletion_date.is_(None), model.deletion_date > on))
 
 
-def _ncci(session: Session, code: str, on: date) -> NcciSummary:
-    if not session.scalar(select(exists().where(NcciEdit.id.is_not(None)))):
-        return NcciSummary(loaded=False)
+_EDIT_TABLES = NCCI_TABLES + MUE_TABLES
+_LOADED = select(*[exists().where((NcciEdit if TABLES[name][1] == "ncci-ptp" else MueLimit).setting
+                                  == TABLES[name][2]).label(f"t{i}") for i, name in enumerate(_EDIT_TABLES)])
+
+
+def _settings(tables: list[TableCheck]) -> list[str]:
+    return [TABLES[t.table][2] for t in tables if t.checked]
+
+
+def _edits(session: Session, code: str, on: date, releases: Releases) -> dict:
+    """The NCCI summary and the MUEs in force on the date, from the tables checked for it."""
+    loaded = dict(zip(_EDIT_TABLES, (bool(v) for v in session.execute(_LOADED).one())))
+    ncci_tables = [table_check(name, on, loaded[name], releases) for name in NCCI_TABLES]
+    mue_tables = [table_check(name, on, loaded[name], releases) for name in MUE_TABLES]
+    return {"ncci": _ncci(session, code, on, ncci_tables), "mue": _mue(session, code, on, _settings(mue_tables)),
+            "mue_tables": mue_tables}
+
+
+def _ncci(session: Session, code: str, on: date, tables: list[TableCheck]) -> NcciSummary:
+    settings = _settings(tables)
+    if not settings:
+        return NcciSummary(loaded=any(t.loaded for t in tables), tables=tables)
+    in_force = (_active(NcciEdit, on), NcciEdit.setting.in_(settings))
     as1 = session.scalar(select(func.count()).select_from(NcciEdit)
-                         .where(NcciEdit.column1 == code, _active(NcciEdit, on))) or 0
+                         .where(NcciEdit.column1 == code, *in_force)) or 0
     as2 = session.scalar(select(func.count()).select_from(NcciEdit)
-                         .where(NcciEdit.column2 == code, NcciEdit.column1 != code, _active(NcciEdit, on))) or 0
+                         .where(NcciEdit.column2 == code, NcciEdit.column1 != code, *in_force)) or 0
     pairs = session.execute(
         select(NcciEdit.setting, NcciEdit.column1, NcciEdit.column2, NcciEdit.modifier_indicator,
                NcciEdit.effective_date, NcciEdit.deletion_date, NcciEdit.rationale)
-        .where(or_(NcciEdit.column1 == code, NcciEdit.column2 == code), _active(NcciEdit, on))
+        .where(or_(NcciEdit.column1 == code, NcciEdit.column2 == code), *in_force)
         .order_by(NcciEdit.setting.desc(), NcciEdit.column1, NcciEdit.column2)  # practitioner first
         .limit(PAIRS_SHOWN)).all()
     return NcciSummary(True, as1 + as2, as1, as2, [
         {"setting": p.setting, "column1": p.column1, "column2": p.column2, "modifier_indicator": p.modifier_indicator,
          "effective_date": _iso(p.effective_date), "deletion_date": _iso(p.deletion_date), "rationale": p.rationale}
-        for p in pairs])
+        for p in pairs], tables)
 
 
-def _mue(session: Session, code: str, on: date) -> list[MueView]:
+def _mue(session: Session, code: str, on: date, settings: list[str]) -> list[MueView]:
+    if not settings:
+        return []
     rows = session.execute(
         select(MueLimit.setting, MueLimit.value, MueLimit.adjudication_indicator, MueLimit.rationale,
                MueLimit.effective_date)
-        .where(MueLimit.code == code, _active(MueLimit, on)).order_by(MueLimit.setting)).all()
+        .where(MueLimit.code == code, MueLimit.setting.in_(settings), _active(MueLimit, on))
+        .order_by(MueLimit.setting)).all()
     return [MueView(*r) for r in rows]
 
 
-def _edit_sources(session: Session, code: str, on: date) -> list[SourceView]:
+def _edit_sources(session: Session, code: str, on: date, edits: dict) -> list[SourceView]:
     release = select(CatalogRelease.source, CatalogRelease.version)
+    ncci_settings, mue_settings = _settings(edits["ncci"].tables), _settings(edits["mue_tables"])
     ncci = (release.join(NcciEdit, NcciEdit.release_id == CatalogRelease.id)
-            .where(or_(NcciEdit.column1 == code, NcciEdit.column2 == code), _active(NcciEdit, on)).distinct())
+            .where(or_(NcciEdit.column1 == code, NcciEdit.column2 == code), NcciEdit.setting.in_(ncci_settings),
+                   _active(NcciEdit, on)).distinct())
     mue = (release.join(MueLimit, MueLimit.release_id == CatalogRelease.id)
-           .where(MueLimit.code == code, _active(MueLimit, on)).distinct())
-    return ([SourceView("NCCI PTP", r.source, r.version) for r in session.execute(ncci)]
-            + [SourceView("MUE", r.source, r.version) for r in session.execute(mue)])
+           .where(MueLimit.code == code, MueLimit.setting.in_(mue_settings), _active(MueLimit, on)).distinct())
+    return (([SourceView("NCCI PTP", r.source, r.version) for r in session.execute(ncci)] if ncci_settings else [])
+            + ([SourceView("MUE", r.source, r.version) for r in session.execute(mue)] if mue_settings else []))
 
 
 # --- nearest valid codes --------------------------------------------------------------------------
@@ -462,14 +517,24 @@ def _common(a: str, b: str) -> int:
 
 # --- plain text -----------------------------------------------------------------------------------
 
+def status_text(detail: CodeDetail) -> str:
+    """The status in words; for a code the catalog does not have, with the release it rests on and its dates."""
+    if detail.status in (Status.INVALID, Status.NOT_IN_FILE, Status.NOT_COVERED) and detail.descriptor is None \
+            and detail.system != SHAPELESS:
+        if detail.system == "modifier" and detail.status == Status.NOT_IN_FILE:
+            cited = f" ({detail.release.cited})" if detail.release else ""
+            return f"not in the loaded modifier lists{cited}"
+        return missing_text(detail.status, detail.system, detail.release, detail.on)
+    if detail.kind == "modifier" and detail.status == Status.BILLABLE:
+        return "valid modifier"
+    if detail.kind in ("block", "chapter") and detail.status == Status.HEADER:
+        return f"{detail.kind} of categories: not billable"
+    return STATUS_TEXT.get(detail.status, detail.status)
+
+
 def format_detail(detail: CodeDetail) -> str:
     """Short and exact, for coders: what the code is, what the tabular says around it, what applies."""
-    status = STATUS_TEXT.get(detail.status, detail.status)
-    if detail.kind == "modifier" and detail.status == Status.BILLABLE:
-        status = "valid modifier"
-    elif detail.kind in ("block", "chapter") and detail.status == Status.HEADER:
-        status = f"{detail.kind} of categories: not billable"
-    lines = [f"{detail.code}  {detail.system_name}  {status}"
+    lines = [f"{detail.code}  {detail.system_name}  {status_text(detail)}"
              f"  (date of service {detail.on.isoformat()})"]
     if detail.descriptor:
         lines.append(detail.descriptor)
@@ -477,7 +542,7 @@ def format_detail(detail: CodeDetail) -> str:
     if detail.lineage:
         lines.append("Under: " + " < ".join(
             f"{'chapter ' if r.kind == 'chapter' else ''}{r.code} {r.descriptor}" for r in detail.lineage))
-    if detail.lay:
+    if detail.lay and detail.status != Status.INVALID:  # lay text describes a code that exists
         lines.append(f"In plain words: {detail.lay.text}")
         lines.append(f"  ({detail.lay.author}, {detail.lay.written_at.date().isoformat()})")
     if detail.suggestions:
@@ -500,12 +565,13 @@ def format_detail(detail: CodeDetail) -> str:
         lines.append("")
         lines += _format_ncci(detail)
     if detail.system in ("cpt", "hcpcs"):
-        if detail.mue:
-            lines += [f"MUE {m.setting}: {m.value} unit(s) "
-                      f"{ADJUDICATION_INDICATORS_SHORT.get(m.adjudication_indicator, '')}".rstrip()
-                      + (f" - {m.rationale}" if m.rationale else "") for m in detail.mue]
-        else:
-            lines.append("MUE: none in force on the date (or no MUE table imported)")
+        lines += [f"MUE {m.setting}: {m.value} unit(s) "
+                  f"{ADJUDICATION_INDICATORS_SHORT.get(m.adjudication_indicator, '')}".rstrip()
+                  + (f" - {m.rationale}" if m.rationale else "") for m in detail.mue]
+        checked = [t for t in detail.mue_tables if t.checked]
+        if not detail.mue and checked:
+            lines.append("MUE: none in force on the date in the tables checked")
+        lines += _table_lines(detail.mue_tables, detail.on)
     if detail.sources:
         lines.append("")
         lines.append("Sources:")
@@ -513,12 +579,21 @@ def format_detail(detail: CodeDetail) -> str:
     return "\n".join(lines)
 
 
+def _table_lines(tables: list[TableCheck], on: date) -> list[str]:
+    checked = [t for t in tables if t.checked]
+    lines = [f"  checked for {on.isoformat()}: " + "; ".join(f"{t.name} [{t.cited}]" for t in checked)] if checked else []
+    missing = [t for t in tables if not t.checked]
+    if missing:
+        lines.append("  not checked: " + "; ".join(f"{t.name} ({t.reason})" for t in missing))
+    return lines
+
+
 def _format_ncci(detail: CodeDetail) -> list[str]:
     ncci = detail.ncci
-    if not ncci.loaded:
-        return ["NCCI PTP: no edit table imported"]
+    if not ncci.checked:
+        return ["NCCI PTP: not checked for the date", *_table_lines(ncci.tables, detail.on)]
     if not ncci.total:
-        return ["NCCI PTP: no edit in force on the date"]
+        return ["NCCI PTP: no edit in force on the date in the tables checked", *_table_lines(ncci.tables, detail.on)]
     lines = [f"NCCI PTP: {ncci.total} edit(s) in force; column 1 in {ncci.as_column1} "
              f"(the other code is bundled into {detail.code}), column 2 in {ncci.as_column2}"]
     for pair in ncci.pairs:
@@ -527,4 +602,4 @@ def _format_ncci(detail: CodeDetail) -> list[str]:
                      f", effective {pair['effective_date']}" + (f" - {pair['rationale']}" if pair["rationale"] else ""))
     if ncci.total > len(ncci.pairs):
         lines.append(f"  ... and {ncci.total - len(ncci.pairs)} more")
-    return lines
+    return lines + _table_lines(ncci.tables, detail.on)

@@ -209,6 +209,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--catalog", type=Path, default=None,
                         help="whole mail: the fixture catalog folder (default: catalog/ beside the set's folder)")
     parser.add_argument("--workdir", type=Path, default=None, help="whole mail: where to build the catalogs")
+    parser.add_argument("--date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="sets of questions: the date of service they are asked for (default: today); the set's "
+                             "catalog must cover it, e.g. 2026-03-02 for the FY2026 sets")
     args = parser.parse_args(argv)
     missing = [str(name) for name in args.files if not name.is_file()]
     if missing:
@@ -224,7 +227,7 @@ def main(argv: list[str]) -> int:
             print(report.render(summary_only=args.summary))
         return 0
     with session_scope() as session:
-        print(evaluate(session, get_settings(), entries).render())
+        print(evaluate(session, get_settings(), entries, on=args.date).render())
     return 0
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consultant import jobs
-from consultant.codes.show import code_detail
+from consultant.codes.show import code_detail, status_text
 from consultant.consult import emails
 from consultant.consult.drafts.prepare import REVIEWER_MARK
 from consultant.consult.reference import format_reference, reply_subject
@@ -82,7 +82,7 @@ def insert_code_facts(session: Session, staff: Staff, draft_id: int, code: str) 
 
 def code_facts_text(session: Session, code: str) -> str:
     detail = code_detail(session, code)
-    line = f"{detail.code} ({detail.system_name}): {detail.descriptor or detail.status}"
+    line = f"{detail.code} ({detail.system_name}): {detail.descriptor or status_text(detail)}"
     sources = "; ".join(sorted({s.version or s.source for s in detail.sources if s.what != "lay description"}))
     lines = [line]
     if detail.lay is not None:

@@ -48,6 +48,25 @@ class TestCodesImport:
         _, shown = run("codes", "show", "47370", "--json")
         assert json.loads(shown)["status"] == "licensed-text-missing"
 
+    def test_full_or_partial_is_stored_on_the_release_and_reported(self, app, tmp_path):
+        official = tmp_path / "HCPC2026_JAN_ANWEB.txt"
+        shutil.copyfile(FIXTURES / "hcpcs_anweb_sample.txt", official)
+        code, out = run("codes", "import", "hcpcs", str(official))
+        assert code == 0 and "taken as a partial file (give --full if it is the whole official file)" in out
+        _, shown = run("codes", "show", "G0438", "--system", "hcpcs", "--date", "2026-02-02", "--json")
+        assert (json.loads(shown)["status"], json.loads(shown)["suggestions"]) == ("not-in-loaded-file", [])
+        code, out = run("codes", "import", "hcpcs", str(official), "--full", "--json")
+        assert (json.loads(out)["full"], json.loads(out)["dates"]) == (True, "2026-01-01 to 2026-03-31")
+        _, shown = run("codes", "show", "G0438", "--system", "hcpcs", "--date", "2026-02-02", "--json")
+        assert json.loads(shown)["status"] == "invalid" and json.loads(shown)["suggestions"]
+        code, out = run("codes", "import", "hcpcs", str(official), "--partial")
+        assert code == 0 and "--partial given" in out
+
+    def test_a_cpt_file_cannot_be_declared_full(self, app):
+        code, out = run("codes", "import", "cpt", str(FIXTURES / "cpt_long_sample.txt"), "--full")
+        assert code == 1
+        assert "not imported: --full: a licensee's CPT file is a source of descriptors" in out
+
     def test_imported_procedure_text_is_searchable(self, app):
         run("codes", "import", "cpt", str(FIXTURES / "cpt_long_sample.txt"))
         code, out = run("codes", "search", "laparoscopic radiofrequency ablation liver tumor", "--system", "cpt",
@@ -64,10 +83,27 @@ class TestCodesShow:
         assert "K75.81" in out
 
     def test_json_for_an_invalid_code_names_the_nearest_valid_ones(self, app):
-        _, out = run("codes", "show", "K76.99", "--json")
+        _, out = run("codes", "show", "K76.99", "--date", "2026-03-02", "--json")
         detail = json.loads(out)
         assert detail["status"] == "invalid"
+        assert detail["release"]["dates"] == "2025-10-01 to 2026-09-30"
         assert "K76.89" in [s["code"] for s in detail["suggestions"]]
+
+    def test_a_date_the_icd10cm_release_does_not_cover_gets_no_invalid_verdict(self, app):
+        _, out = run("codes", "show", "K76.99", "--date", "2026-12-02")
+        assert out.splitlines()[0] == (
+            "K76.99  ICD-10-CM  not in ICD-10-CM 2026, which covers 2025-10-01 to 2026-09-30: no loaded release "
+            "covers 2026-12-02, so its validity is not checked  (date of service 2026-12-02)")
+        assert "Did you mean" not in out
+
+    def test_a_cpt_code_missing_from_the_licensees_file_is_not_called_invalid(self, app):
+        run("codes", "import", "cpt", str(FIXTURES / "cpt_long_sample.txt"))  # has 99213, not 99214
+        code, out = run("codes", "show", "99214", "--date", "2026-03-02")
+        assert code == 0
+        assert out.splitlines()[0] == ("99214  CPT  not in the loaded CPT file (CPT (licensed file), dates not "
+                                       "stated)  (date of service 2026-03-02)")
+        assert "valid code" not in out and "Did you mean" not in out and "99213" not in out
+        assert "In plain words:" in out
 
     def test_header_lists_billable_children(self, app):
         _, out = run("codes", "show", "S72.001", "--json")
@@ -90,6 +126,29 @@ class TestCodesCheck:
         _, out = run("codes", "check", "47370", "76940", "--date", "2026-03-02", "--json")
         [edit] = [e for e in json.loads(out)["ncci_ptp"] if e["column2"] == "76940"]
         assert (edit["column1"], edit["modifier_indicator"]) == ("47370", "1")
+
+    def test_tables_not_loaded_are_named_never_called_no_edit(self, app):
+        code, out = run("codes", "check", "47370", "76940", "--date", "2026-03-02")
+        assert code == 0
+        assert "Conflicts not checked: no table that pairs these codes was checked for 2026-03-02." in out
+        assert "Not checked: NCCI PTP practitioner edits (not imported); NCCI PTP hospital edits (not imported)" in out
+        assert "No conflict" not in out and "Excludes" not in out
+        _, out = run("codes", "check", "47370", "76940", "--date", "2026-03-02", "--json")
+        tables = {t["table"]: t for t in json.loads(out)["tables"]}
+        assert (tables["ncci:practitioner"]["checked"], tables["ncci:practitioner"]["reason"]) == (False, "not imported")
+
+    def test_the_tables_checked_are_named_with_their_release_and_dates(self, app, tmp_path):
+        named = tmp_path / "ccipra-v321r0.txt"
+        shutil.copyfile(FIXTURES / "ncci_practitioner_sample.txt", named)
+        run("codes", "import", "ncci-ptp", str(named))
+        _, out = run("codes", "check", "99213", "76940", "--date", "2026-03-02")
+        assert "No conflict in the tables checked." in out
+        assert "Checked for 2026-03-02: NCCI PTP practitioner edits [NCCI PTP practitioner v32.1, through 2026-06-30]" in out
+        assert "Not checked: NCCI PTP hospital edits (not imported)" in out
+        _, out = run("codes", "check", "99213", "76940", "--date", "2026-07-01", "--json")
+        tables = {t["table"]: t for t in json.loads(out)["tables"]}
+        assert tables["ncci:practitioner"]["checked"] is False
+        assert tables["ncci:practitioner"]["reason"] == "NCCI PTP practitioner v32.1 covers through 2026-06-30, not 2026-07-01"
 
 
 class TestCodesSearch:

@@ -47,13 +47,28 @@ class ImportReport:
     changed: int
     removed: int
     rows: int
+    full: bool = False  # the whole official release of its code set (or, for an edit table, a whole file)
+    dates: str = "dates not stated"  # the dates of service the release covers
+    basis: str = ""  # why it was taken as full or not
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
         return (f"{self.version} from {self.source}: {self.rows} rows, {self.added} added, "
-                f"{self.changed} changed, {self.removed} removed (release {self.release_id})")
+                f"{self.changed} changed, {self.removed} removed (release {self.release_id}); {self.scope()}")
+
+    def scope(self) -> str:
+        if self.system in CODE_SETS:
+            what = ("full official release: a code missing from it is invalid" if self.full else
+                    "a source of descriptors, not the whole code set: a code missing from it is "
+                    "\"not in the loaded file\", never invalid")
+        else:
+            what = "whole file" if self.full else "part file"
+        return f"{what}" + (f" ({self.basis})" if self.basis else "") + f"; dates of service: {self.dates}"
+
+
+CODE_SETS = frozenset({"icd10cm", "cpt", "hcpcs", "pcs", "modifier"})
 
 
 def read_lines(path: Path, encoding: str = "utf-8") -> list[str]:
@@ -72,8 +87,45 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def new_release(session: Session, system: str, source: str, version: str) -> CatalogRelease:
-    release = CatalogRelease(system=system, source=source, version=version)
+@dataclass(frozen=True)
+class Coverage:
+    """What a release speaks for (see consultant/codes/releases.py): the whole official release of its
+    code set or not, the dates of service it covers (None: not stated), the edit table it fills."""
+
+    full: bool = False
+    valid_from: date | None = None
+    valid_to: date | None = None
+    setting: str | None = None
+    basis: str = ""  # why full or not, for the import report
+
+    def dates(self) -> str:
+        from consultant.codes.releases import ReleaseView
+
+        return ReleaseView("", "", self.full, self.valid_from, self.valid_to).dates
+
+
+def official_file(given: bool | None, codes: Iterable[str], minimum: int, sections: str, what: str) -> tuple[bool, str]:
+    """Is this the whole official file of a code set? `--full`/`--partial` decide when given. Otherwise the
+    official file is recognised by its size and its sections: CMS's file lists every code of the set, many
+    thousands across every section (first character), and an extract of the codes a practice uses has far
+    fewer or misses sections. Returns (full, the reason, for the import report)."""
+    if given is not None:
+        return given, "--full given" if given else "--partial given"
+    codes = list(codes)
+    missing = sorted(set(sections) - {code[:1] for code in codes})
+    hint = "taken as a partial file (give --full if it is the whole official file)"
+    if len(codes) < minimum:
+        return False, f"{len(codes):,} {what}, fewer than the {minimum:,} the official file has: {hint}"
+    if missing:
+        return False, f"no {what} in section(s) {', '.join(missing)}: {hint}"
+    return True, f"{len(codes):,} {what} in every section: the whole official file"
+
+
+def new_release(session: Session, system: str, source: str, version: str,
+                coverage: Coverage | None = None) -> CatalogRelease:
+    coverage = coverage or Coverage()
+    release = CatalogRelease(system=system, source=source, version=version, full=coverage.full,
+                             valid_from=coverage.valid_from, valid_to=coverage.valid_to, setting=coverage.setting)
     session.add(release)
     session.flush()
     return release
@@ -81,13 +133,15 @@ def new_release(session: Session, system: str, source: str, version: str) -> Cat
 
 def sync_codes(
     session: Session, system: str, rows: Iterable[CodeRow], *, source: str, version: str, remove_missing: bool = True,
-    owned: dict | None = None,
+    owned: dict | None = None, coverage: Coverage | None = None,
 ) -> ImportReport:
     """Make the catalog's `system` rows equal to `rows`, in place, recording every change.
 
     `owned` narrows removal to the rows whose attributes include those items: several files share the
-    "modifier" system ({"set": "hcpcs"}, {"set": "cpt"}) and one must not remove the other's rows."""
-    release = new_release(session, system, source, version)
+    "modifier" system ({"set": "hcpcs"}, {"set": "cpt"}) and one must not remove the other's rows.
+    `coverage` is what the release speaks for (default: a partial file, dates not stated)."""
+    coverage = coverage or Coverage()
+    release = new_release(session, system, source, version, coverage)
     incoming = {row.code: row for row in rows}
     current = {r.code: r for r in session.execute(
         select(CatalogCode.id, CatalogCode.code, *[getattr(CatalogCode, f) for f in TRACKED_FIELDS])
@@ -120,7 +174,8 @@ def sync_codes(
         session.execute(insert(CatalogChange), changes[start:start + 5000])
     changed_codes = len({c["code"] for c in changes if c["change"] == "changed"})
     release.added, release.changed, release.removed = len(new_rows), changed_codes, len(removed)
-    return ImportReport(system, source, version, release.id, len(new_rows), changed_codes, len(removed), len(incoming))
+    return ImportReport(system, source, version, release.id, len(new_rows), changed_codes, len(removed), len(incoming),
+                        coverage.full, coverage.dates(), coverage.basis)
 
 
 def _owns(attributes: dict | None, owned: dict | None) -> bool:

@@ -5,7 +5,11 @@ line must be a code. A file of two-character codes (25, 59, P1) is a modifier fi
 
 The long descriptor fills `descriptor`; a medium or short one fills `short_descriptor` and keeps the
 long descriptor an earlier long file gave (the code's descriptor until then). CPT text belongs to the
-AMA: it lives in the licensee's database only, never in this repository."""
+AMA: it lives in the licensee's database only, never in this repository.
+
+A licensee's file is a source of descriptors: it never defines which CPT codes exist (it may hold only
+the codes a practice uses), so its release is never full and a CPT code missing from it is "not in
+the loaded CPT file", never invalid. Its release covers the CPT year it names (CPT 2026: 2026)."""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import CodeRow, ImportFormatError, ImportReport, read_lines, sync_codes
+from consultant.codes.importers.base import CodeRow, Coverage, ImportFormatError, ImportReport, read_lines, sync_codes
 from consultant.codes.models import CatalogCode
+from consultant.codes.releases import calendar_year
 
 SYSTEM, MODIFIERS = "cpt", "modifier"
 OWNED = {"set": "cpt"}  # the modifier rows this file answers for (HCPCS modifiers come from the ANWEB file)
@@ -28,11 +33,23 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _CPT_YEAR = re.compile(r"\bCPT\W{0,3}(20\d\d)(?!\d)", re.IGNORECASE)
 
 
-def load(session: Session, path: Path, version: str | None = None) -> ImportReport:
+NEVER_FULL = "a licensee's CPT file is a source of descriptors; it never defines which CPT codes exist"
+
+
+def load(session: Session, path: Path, version: str | None = None, full: bool | None = None) -> ImportReport:
+    if full:
+        raise ValueError(f"--full: {NEVER_FULL}")
     system, rows, header = parse(path)
     rows = _keep_other_length(session, system, rows, variant(path))
-    return sync_codes(session, system, rows, source=path.name, version=version or default_version(path, header),
-                      owned=OWNED if system == MODIFIERS else None)
+    version = version or default_version(path, header)
+    return sync_codes(session, system, rows, source=path.name, version=version,
+                      owned=OWNED if system == MODIFIERS else None, coverage=coverage_of(version))
+
+
+def coverage_of(version: str) -> Coverage:
+    year = _YEAR.search(version)
+    start, end = calendar_year(int(year.group(1))) if year else (None, None)
+    return Coverage(full=False, valid_from=start, valid_to=end, basis=NEVER_FULL)
 
 
 def variant(path: Path) -> str:

@@ -9,7 +9,14 @@
     230      coverage code              257-259  BETOS code
     269-276  code added date            277-284  action effective date
     285-292  termination date           293      action code
-Dates are YYYYMMDD or blank; records may come with their trailing blanks trimmed."""
+Dates are YYYYMMDD or blank; records may come with their trailing blanks trimmed.
+
+The file is the whole official release of HCPCS Level II (a code missing from it is invalid) when
+`full` says so (`--full`/`--partial`), else when it has the official file's size and sections: at least
+5,000 procedure codes (CMS's file has several thousand more) with codes in every section A, B, C, E, G,
+H, J, K, L, M, P, Q, R, S, T and V. The release covers the quarter in the CMS file name
+(HCPC2026_JAN_ANWEB.txt: 2026-01-01 to 2026-03-31); otherwise its dates are not stated. Modifiers
+are never a full set here: CPT modifiers come from the AMA's file."""
 
 from __future__ import annotations
 
@@ -20,7 +27,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import CodeRow, ImportFormatError, ImportReport, read_lines, sync_codes
+from consultant.codes.importers.base import (
+    CodeRow, Coverage, ImportFormatError, ImportReport, official_file, read_lines, sync_codes,
+)
+from consultant.codes.releases import quarter
 
 SYSTEM, MODIFIERS = "hcpcs", "modifier"
 OWNED = {"set": "hcpcs"}  # the modifier rows this file answers for (CPT modifiers come from the AMA's file)
@@ -31,17 +41,32 @@ _FILE_NAME = re.compile(r"HCPC(20\d\d)(?:_(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|O
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
-def load(session: Session, path: Path, version: str | None = None) -> ImportReport:
+OFFICIAL_MINIMUM = 5_000
+SECTIONS = "ABCEGHJKLMPQRSTV"
+
+
+def load(session: Session, path: Path, version: str | None = None, full: bool | None = None) -> ImportReport:
     """Procedures go to "hcpcs", modifiers to "modifier" (each with its own release row). The report
     adds both up and names the procedures' release."""
     procedures, modifiers = parse(path)
     name = version or default_version(path, procedures + modifiers)
-    report = sync_codes(session, SYSTEM, procedures, source=path.name, version=name)
+    coverage = coverage_of(path, procedures, full)
+    report = sync_codes(session, SYSTEM, procedures, source=path.name, version=name, coverage=coverage)
     if not modifiers:
         return report
-    more = sync_codes(session, MODIFIERS, modifiers, source=path.name, version=name, owned=OWNED)
+    more = sync_codes(session, MODIFIERS, modifiers, source=path.name, version=name, owned=OWNED,
+                      coverage=Coverage(valid_from=coverage.valid_from, valid_to=coverage.valid_to))
     return replace(report, added=report.added + more.added, changed=report.changed + more.changed,
                    removed=report.removed + more.removed, rows=report.rows + more.rows)
+
+
+def coverage_of(path: Path, procedures: list[CodeRow], full: bool | None = None) -> Coverage:
+    is_full, basis = official_file(full, (r.code for r in procedures), OFFICIAL_MINIMUM, SECTIONS, "procedure codes")
+    named = _FILE_NAME.search(path.name)
+    start, end = (None, None)
+    if named and named.group(2):
+        start, end = quarter(int(named.group(1)), _MONTHS.index(named.group(2).upper()) // 3 + 1)
+    return Coverage(full=is_full, valid_from=start, valid_to=end, basis=basis)
 
 
 def default_version(path: Path, rows: list[CodeRow]) -> str:

@@ -5,24 +5,31 @@ We read the XML once with ElementTree rather than through the package's API: imp
 parses the same file into its own tree first (1.5 s), and its note getters join multi-line notes.
 7th characters are expanded as the package does: a leaf code under a 7th-character definition (its
 own or its nearest ancestor's) gets one child per character, padded with X to six characters, kept
-only when the CMS code list (shipped alongside) has it."""
+only when the CMS code list (shipped alongside) has it.
+
+The packaged data is the whole official release: its release is full, for the fiscal year its file is
+dated in (icd10c-tabular-April-1-2026.xml: FY2026, 2025-10-01 to 2026-09-30). An April update adds
+codes to the fiscal year's set and deletes none, so a code missing from it was missing all year."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import metadata, util
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import CodeRow, ImportReport, sync_codes
+from consultant.codes.importers.base import CodeRow, Coverage, ImportReport, sync_codes
 from consultant.codes.models import CatalogCode, CodeNote
 from consultant.codes.refs import Resolver, find_refs
+from consultant.codes.releases import fiscal_year, fiscal_year_of
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +79,25 @@ def data_files() -> tuple[Path, Path]:
     if len(tabular) != 1 or len(code_list) != 1:
         raise RuntimeError(f"expected one tabular XML and one code list in {data}, found {tabular + code_list}")
     return tabular[0], code_list[0]
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DATED = re.compile(r"(" + "|".join(_MONTHS) + r")[-_ ]?([0-9]{1,2})[-_ ]?(20[0-9]{2})", re.IGNORECASE)
+
+
+def coverage_of(tabular_name: str, version: str = VERSION) -> Coverage:
+    """Full, for the fiscal year the file is dated in ("April-1-2026" -> FY2026), else the version's year."""
+    dated = _DATED.search(tabular_name)
+    if dated:
+        year = fiscal_year_of(date(int(dated.group(3)), _MONTHS.index(dated.group(1).lower()) + 1, 1))
+    else:
+        named = re.search(r"(20[0-9]{2})", version)
+        if not named:
+            return Coverage(full=True)
+        year = int(named.group(1))
+    start, end = fiscal_year(year)
+    return Coverage(full=True, valid_from=start, valid_to=end)
 
 
 def source_name() -> str:
@@ -192,7 +218,8 @@ def load_report(session: Session, progress: Callable[[str], None] = lambda _stag
     parsed = time.perf_counter()
     source = source_name()
     progress(f"writing {len(tabular.codes):,} ICD-10-CM codes")
-    report = sync_codes(session, SYSTEM, tabular.codes, source=source, version=VERSION)
+    report = sync_codes(session, SYSTEM, tabular.codes, source=source, version=VERSION,
+                        coverage=coverage_of(tabular_path.name))
     synced = time.perf_counter()
     progress(f"writing {len(tabular.notes):,} instructional notes")
     notes = _write_notes(session, tabular, report.release_id)

@@ -6,7 +6,12 @@ icd10pcsOrderFile.pdf describes it (columns are 1-based):
     15     1 = valid for HIPAA-covered transactions (billable), 0 = header
     17-76  short description
     78-    long description, to the end of the line
-    6, 14, 16 and 77 are blank."""
+    6, 14, 16 and 77 are blank.
+
+The file is the whole official release (a code missing from it is invalid) when `full` says so
+(`--full`/`--partial`), else when it has the official file's size and sections: at least 70,000 valid
+codes (the FY2026 file has about 79,000) in all 17 sections (0-9, B, C, D, F, G, H, X). The release
+covers the fiscal year in the file name (icd10pcs_order_2026.txt: 2025-10-01 to 2026-09-30)."""
 
 from __future__ import annotations
 
@@ -16,16 +21,33 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import CodeRow, ImportFormatError, ImportReport, read_lines, sync_codes
+from consultant.codes.importers.base import (
+    CodeRow, Coverage, ImportFormatError, ImportReport, official_file, read_lines, sync_codes,
+)
+from consultant.codes.releases import fiscal_year
 
 SYSTEM = "pcs"
 _CODE = re.compile(r"[0-9A-HJ-NP-Z]{3,7}")  # PCS uses neither I nor O
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
-def load(session: Session, path: Path, version: str | None = None) -> ImportReport:
+OFFICIAL_MINIMUM = 70_000
+SECTIONS = "0123456789BCDFGHX"
+
+
+def load(session: Session, path: Path, version: str | None = None, full: bool | None = None) -> ImportReport:
     rows = parse(path)
-    return sync_codes(session, SYSTEM, rows, source=path.name, version=version or default_version(path))
+    version = version or default_version(path)
+    return sync_codes(session, SYSTEM, rows, source=path.name, version=version,
+                      coverage=coverage_of(path, version, rows, full))
+
+
+def coverage_of(path: Path, version: str, rows: list[CodeRow], full: bool | None = None) -> Coverage:
+    is_full, basis = official_file(full, (r.code for r in rows if r.kind == "billable"), OFFICIAL_MINIMUM, SECTIONS,
+                                   "valid codes")
+    year = _YEAR.search(path.name) or _YEAR.search(version)
+    start, end = fiscal_year(int(year.group(1))) if year else (None, None)
+    return Coverage(full=is_full, valid_from=start, valid_to=end, basis=basis)
 
 
 def default_version(path: Path) -> str:

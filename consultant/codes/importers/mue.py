@@ -15,7 +15,10 @@ of service edit: policy, 3 date of service edit: clinical.
 A table is a snapshot of one quarter. When its effective date is known (argument, file name or
 preamble), a newer table keeps history: a code whose limit changed gets a new row from that date and
 the old row a deletion date; a code no longer listed gets a deletion date. Without dates, rows are
-updated in place and codes no longer listed are removed."""
+updated in place and codes no longer listed are removed.
+
+A table's release covers the quarter it takes effect in (Eff_01-01-2026: 2026-01-01 to 2026-03-31); the
+history kept from earlier tables covers theirs. Without an effective date its dates are not stated."""
 
 from __future__ import annotations
 
@@ -28,9 +31,10 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import ImportFormatError, ImportReport, chunks, new_release, read_lines
+from consultant.codes.importers.base import Coverage, ImportFormatError, ImportReport, chunks, new_release, read_lines
 from consultant.codes.meanings import ADJUDICATION_INDICATORS
 from consultant.codes.models import CatalogChange, MueLimit
+from consultant.codes.releases import quarter_of
 
 SYSTEM = "mue"
 SETTINGS = ("practitioner", "outpatient-hospital", "dme")
@@ -217,7 +221,9 @@ def sync_limits(session: Session, setting: str, rows: list[MueRow], *, source: s
         if later:
             raise ValueError(f"the loaded {SETTING_NAMES[setting]} MUE table is effective {later[-1]}, "
                              f"later than this one ({effective}); import newer tables only")
-    release = new_release(session, SYSTEM, source, version)
+    coverage = Coverage(full=True, valid_from=effective, valid_to=quarter_of(effective)[1] if effective else None,
+                        setting=setting, basis="a whole table")
+    release = new_release(session, SYSTEM, source, version, coverage)
     record_changes = bool(current)
     new_rows: list[dict] = []
     in_place: list[dict] = []
@@ -268,7 +274,8 @@ def sync_limits(session: Session, setting: str, rows: list[MueRow], *, source: s
     changed = len({c["code"] for c in changes if c["change"] == "changed"})
     release.added, release.changed, release.removed = added, changed, len(gone)
     session.flush()
-    return ImportReport(SYSTEM, source, version, release.id, added, changed, len(gone), len(rows))
+    return ImportReport(SYSTEM, source, version, release.id, added, changed, len(gone), len(rows),
+                        coverage.full, coverage.dates(), coverage.basis)
 
 
 def _change(release_id: int, code: str, change: str, field_name: str | None = None, old=None, new=None) -> dict:

@@ -17,7 +17,12 @@ edits stay in the file, and a pair may appear once per effective date.
 
 A whole file replaces the setting's edits. A part file (`-f2`) replaces the edits that came from
 that part before and those of the column 1 codes it holds, so importing the four parts one after
-another leaves the other parts' edits alone."""
+another leaves the other parts' edits alone.
+
+A file carries its edits' history (deleted edits stay, with their deletion dates), so its release
+covers every date of service up to the end of the quarter it was published for: version 32.1 is
+2026 Q2 (CMS numbers versions from 1994: v31.2 took effect on 2025-07-01, v31.3 on 2025-10-01), so it
+covers dates through 2026-06-30. Without a version or quarter in the name, its dates are not stated."""
 
 from __future__ import annotations
 
@@ -29,8 +34,9 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from consultant.codes.importers.base import ImportFormatError, ImportReport, chunks, new_release, read_lines
+from consultant.codes.importers.base import Coverage, ImportFormatError, ImportReport, chunks, new_release, read_lines
 from consultant.codes.models import CatalogChange, CatalogRelease, NcciEdit
+from consultant.codes.releases import quarter
 
 SYSTEM = "ncci-ptp"
 SETTINGS = ("practitioner", "hospital")
@@ -46,6 +52,7 @@ _HEADER = (("column 1",), ("column 2",), ("1996",), ("effective",), ("deletion",
 _CODE = re.compile(r"[0-9A-Z]{5}")
 _YMD = re.compile(r"[0-9]{8}")
 _FILE_VERSION = re.compile(r"(?<![a-z0-9])v([0-9]{2})([0-9])(?:r([0-9]+))?(?![0-9])", re.IGNORECASE)
+_VERSION_NAME = re.compile(r"(?<![a-z0-9])v([0-9]{2})\.([0-9])(?![0-9])", re.IGNORECASE)  # "NCCI PTP v32.1"
 _QUARTER = re.compile(r"(20[0-9]{2})[-_ ]?q([1-4])(?![0-9])", re.IGNORECASE)
 _PART = re.compile(r"[-_]f([0-9]+)(?:\.[a-z]+)?$", re.IGNORECASE)
 _BATCH = 5000
@@ -191,6 +198,22 @@ def version_of(file_name: str, setting: str, preamble: list[str] = ()) -> str:
     return f"NCCI PTP {setting} ({Path(file_name).stem[:30]})"
 
 
+def coverage_of(file_name: str, version: str, setting: str, part: int | None) -> Coverage:
+    """Through the end of the quarter the version (in the file name, else the version given) was published for."""
+    end = None
+    for text in (file_name, version):
+        match = _FILE_VERSION.search(text) or _VERSION_NAME.search(text)
+        if match and int(match.group(2)) < 4:
+            end = quarter(1994 + int(match.group(1)), int(match.group(2)) + 1)[1]
+            break
+        match = _QUARTER.search(text)
+        if match:
+            end = quarter(int(match.group(1)), int(match.group(2)))[1]
+            break
+    return Coverage(full=part is None, valid_to=end, setting=setting,
+                    basis="the whole file" if part is None else f"part {part} of the file")
+
+
 def part_of(file_name: str) -> int | None:
     match = _PART.search(file_name)
     return int(match.group(1)) if match else None
@@ -209,11 +232,13 @@ def load(session: Session, path: Path, version: str | None = None, *, setting: s
     setting = setting_of(path.name, parsed.preamble, setting)
     version = version or version_of(path.name, setting, parsed.preamble)
     source = f"CMS NCCI PTP edits, {setting} ({path.name[:200]})"
-    return sync_edits(session, setting, parsed.edits, source=source, version=version, part=part_of(path.name))
+    part = part_of(path.name)
+    return sync_edits(session, setting, parsed.edits, source=source, version=version, part=part,
+                      coverage=coverage_of(path.name, version, setting, part))
 
 
 def sync_edits(session: Session, setting: str, edits: list[PtpEdit], *, source: str, version: str,
-               part: int | None = None) -> ImportReport:
+               part: int | None = None, coverage: Coverage | None = None) -> ImportReport:
     """Upsert on (setting, column 1, column 2, effective date) and remove the edits the file no longer
     has. For a part file only the edits last imported from the same part, or with a column 1 code the
     part holds, can be removed."""
@@ -225,7 +250,8 @@ def sync_edits(session: Session, setting: str, edits: list[PtpEdit], *, source: 
         .where(NcciEdit.setting == setting))
     current = {(r.column1, r.column2, r.effective_date): r for r in rows
                if part is None or r.column1 in column1 or _part_of_source(r.source) == part}
-    release = new_release(session, SYSTEM, source, version)
+    coverage = coverage or Coverage(full=part is None, setting=setting)
+    release = new_release(session, SYSTEM, source, version, coverage)
     record_changes = bool(current)  # a first import is all additions: the release's count says it
     new_rows: list[dict] = []
     updates: list[dict] = []
@@ -261,7 +287,8 @@ def sync_edits(session: Session, setting: str, edits: list[PtpEdit], *, source: 
     changed = len(updates)
     release.added, release.changed, release.removed = len(new_rows), changed, len(removed)
     session.flush()
-    return ImportReport(SYSTEM, source, version, release.id, len(new_rows), changed, len(removed), len(edits))
+    return ImportReport(SYSTEM, source, version, release.id, len(new_rows), changed, len(removed), len(edits),
+                        coverage.full, coverage.dates(), coverage.basis)
 
 
 def _change(release_id: int, edit, change: str, field_name: str | None = None, old=None, new=None) -> dict:

@@ -29,7 +29,7 @@ def codes_outside_catalog(session: Session, text: str, asked: Collection[str], o
 def facts_without_source(section: dict) -> list[str]:
     problems = []
     for c in section["codes"]:
-        if (c["descriptor"] or c["invalid"]) and not c["version"]:
+        if (c["descriptor"] or c["invalid"] or c.get("not_in_file") or c.get("not_covered")) and not c["version"]:
             problems.append(f"states {c['code']} without the version of its source")
         if c.get("lay") and not c.get("lay_source"):
             problems.append(f"gives a lay description of {c['code']} without its source")

@@ -85,6 +85,8 @@ def sources_of(sections: list[dict]) -> list[str]:
                 versions.add(LAY_SOURCE)
         for kind in ("excludes1", "excludes2", "ptp", "mue"):
             versions |= {f["version"] for f in s["together"][kind] if f.get("version")}
+        shown_tables = s["together"]["checked"] + (s["together"]["mue_checked"] if "units" in s["kinds"] else [])
+        versions |= {t["version"] for t in shown_tables if t["version"]}  # "none found" cites them too
         versions |= {m["version"] for m in s["modifiers"] if m["version"]}
     return sorted(versions)
 

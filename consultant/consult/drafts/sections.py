@@ -3,12 +3,9 @@ in templates/email/_answers/<kind>/. A section holds facts only; the question te
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultant.codes.lookup import Status
-from consultant.codes.models import CatalogCode
-from consultant.consult.drafts.facts import code_context, modifier_context, system_name, together_context
+from consultant.consult.drafts.facts import code_context, modifier_context, together_context
 from consultant.consult.enrich import Enrichment
 from consultant.consult.routing.policy import ANSWERABLE
 from consultant.consult.routing.router import AUTO, Decision
@@ -24,15 +21,13 @@ INTENT_LABELS = {
 def question_sections(session: Session, enrichment: Enrichment, questions: list[Question],
                       decision: Decision) -> list[dict]:
     routes = {r.number: r for r in decision.questions}
-    versions = _set_versions(session, enrichment)
     numbered = len(questions) > 1
-    return [section_for(enrichment, q, routes[q.number].route, list(routes[q.number].reasons), versions, numbered)
+    return [section_for(enrichment, q, routes[q.number].route, list(routes[q.number].reasons), numbered)
             for q in questions]
 
 
-def section_for(enrichment: Enrichment, question: Question, route: str, reasons: list[str],
-             versions: dict[str, str], numbered: bool) -> dict:
-    codes = [code_context(fact, enrichment.detail_for(key), versions.get(key[0]))
+def section_for(enrichment: Enrichment, question: Question, route: str, reasons: list[str], numbered: bool) -> dict:
+    codes = [code_context(fact, enrichment.detail_for(key), enrichment.on)
              for key in question.codes if (fact := enrichment.fact_for(key)) is not None]
     named = {c["code"] for c in codes}
     modifiers = {d.code: d for d in enrichment.modifiers}
@@ -59,14 +54,3 @@ def _heading(question: Question) -> str:
     about = ", ".join(named[:4]) + (f" and {len(named) - 4} more" if len(named) > 4 else "")
     label = " / ".join(INTENT_LABELS[i] for i in question.intents)
     return f"{about}: {label}" if about else label[:1].upper() + label[1:]
-
-
-def _set_versions(session: Session, enrichment: Enrichment) -> dict[str, str]:
-    """The loaded release of each set in which a code was not found, to say where we looked."""
-    systems = {f.system for f in enrichment.facts if f.status == Status.INVALID}
-    found = {}
-    for system in systems:
-        version = session.scalar(select(CatalogCode.version).where(CatalogCode.system == system)
-                                 .order_by(CatalogCode.id.desc()).limit(1))
-        found[system] = version or system_name(system)
-    return found

@@ -12,9 +12,6 @@ from consultant.consult.routing.policy import Policy
 from consultant.consult.understand.intents import CODE_INTENTS, PAIR, UNITS
 from consultant.consult.understand.questions import Question
 
-# code sets loaded whole: a code missing from them does not exist. A licensee's CPT file may hold only
-# the codes a practice uses, so a CPT code missing from it is for a person to judge.
-COMPLETE_SETS = frozenset({"icd10cm", "pcs", "hcpcs"})
 _POINTS_TO_ATTACHMENT = re.compile(r"\battach\w*|\benclosed\b|\bsee (?:the )?(?:file|pdf|document|scan|image)",
                                    re.IGNORECASE)
 
@@ -95,26 +92,52 @@ def no_code_to_answer_from(case: Case, question: Question) -> str | None:
 
 
 def code_not_describable(case: Case, question: Question) -> str | None:
+    """A code the catalog cannot describe holds the question, except an invalid one asked about for its
+    validity: `invalid` comes only from a full official release that covers the date (codes/releases.py),
+    so "is K76.99 real?" is answered that it is not, with the nearest valid codes. A code missing from a
+    licensee's CPT file or a partial file, or from a release that does not cover the date, is for a
+    person to judge."""
     answers_unknown = set(question.intents) <= case.policy.unknown_code_answers
     missing = []
     for key in question.codes:
         fact = case.facts.get(key)
         if fact is None or fact.status in Status.DESCRIBABLE:
             continue
-        if fact.status == Status.INVALID and answers_unknown and fact.system in COMPLETE_SETS:
-            continue  # "is K76.99 real?": the answer is that it is not, with the nearest valid codes
+        if fact.status == Status.INVALID and answers_unknown:
+            continue
         missing.append(fact)
     missing += [m for m in question.modifiers if m not in case.described_modifiers]
     if not missing:
         return None
     return "the catalog cannot describe " + ", ".join(
-        f"{f.system_name} {f.code} ({f.status})" if isinstance(f, CodeFact) else f"modifier {f}" for f in missing)
+        f"{f.system_name} {f.code} ({f.status_label})" if isinstance(f, CodeFact) else f"modifier {f}"
+        for f in missing)
 
 
 def pair_needs_two_codes(case: Case, question: Question) -> str | None:
     if PAIR in question.intents and len(question.codes) < 2:
         return "a question about codes together names fewer than two codes"
     return None
+
+
+def pair_not_checked(case: Case, question: Question) -> str | None:
+    """Codes together that no loaded table can check for the date: the ICD-10-CM Excludes notes for
+    diagnoses, either NCCI PTP setting for CPT/HCPCS codes. Several codes that no table pairs (a diagnosis
+    with a procedure) are for a person too."""
+    if PAIR not in question.intents:
+        return None
+    facts = [f for key in question.codes if (f := case.facts.get(key)) is not None]
+    families = [[f for f in facts if f.system == "icd10cm"], [f for f in facts if f.system in ("cpt", "hcpcs")]]
+    paired = [family for family in families if len(family) > 1]
+    if not paired:
+        if len(facts) > 1:
+            return ("no table pairs these codes (Excludes notes pair ICD-10-CM codes, NCCI PTP edits pair CPT and "
+                    "HCPCS codes): a person must answer")
+        return None
+    unchecked = [family[0].pairs_unchecked for family in paired if family[0].pairs_unchecked]
+    if not unchecked:
+        return None
+    return f"codes together not checked for the date of service ({'; '.join(unchecked)}): a person must answer"
 
 
 def units_without_mue(case: Case, question: Question) -> str | None:
@@ -136,5 +159,5 @@ EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, sender_not_authenticated, pla
                                       reply_cap_reached, attachment_carries_question)
 QUESTION_RULES: tuple[QuestionRule, ...] = (
     intent_not_answered_automatically, low_confidence, no_code_to_answer_from, code_not_describable,
-    pair_needs_two_codes, units_without_mue,
+    pair_needs_two_codes, pair_not_checked, units_without_mue,
 )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from consultant.codes.search import search
-from consultant.codes.show import KIND_LABELS, STATUS_TEXT, Status, code_detail
+from consultant.codes.show import KIND_LABELS, Status, code_detail, status_text
 from consultant.consult import review
 from consultant.db.models import Draft, DraftStatus
 from consultant.db.session import session_scope
@@ -41,9 +41,9 @@ def code_page(request: Request, code: str, staff: Staff = Depends(current_staff)
         detail = code_detail(session, code[:20], system=system or None, on=on)
         drafts = session.execute(select(Draft.id, Draft.consultation_id).where(
             Draft.status == DraftStatus.PENDING_REVIEW).order_by(Draft.id)).all()
-    return page(request, "code.html", staff, d=detail, labels=KIND_LABELS,
-                status_text=STATUS_TEXT.get(detail.status, detail.status),
-                licensed_missing=detail.status == Status.LICENSED_TEXT_MISSING, drafts=drafts)
+    return page(request, "code.html", staff, d=detail, labels=KIND_LABELS, status_text=status_text(detail),
+                licensed_missing=detail.status == Status.LICENSED_TEXT_MISSING,
+                invalid=detail.status == Status.INVALID, drafts=drafts)
 
 
 @router.post("/codes/{code}/insert")

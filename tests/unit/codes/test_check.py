@@ -197,8 +197,13 @@ class TestCheckCodes:
         [finding] = _check("97140", "97530", on=date(2020, 12, 31)).ptp
         assert finding.deletion_date == date(2021, 1, 1)
 
-    def test_edit_effective_after_the_date_of_service_does_not_apply(self, edits):
+    def test_edit_effective_after_the_date_of_service_does_not_apply(self, edits, tmp_path):
         assert _check("20610", "20604", on=date(2026, 6, 30)).ptp == []
+        # v32.1 (2026 Q2) speaks for dates through 2026-06-30 only: the Q3 file carries the edit from 2026-07-01
+        later = tmp_path / "ccipra-v322r0-f1.txt"
+        later.write_bytes((CODES / "ncci_practitioner_sample.txt").read_bytes())
+        with session_scope() as session:
+            ncci.load(session, later)
         [finding] = _check("20610", "20604", on=date(2026, 7, 1)).ptp
         assert finding.effective_date == date(2026, 7, 1)
 
@@ -235,16 +240,43 @@ class TestCheckCodes:
         assert [m.value for m in _check("11103", on=date(2026, 4, 1)).mue] == [8]
         assert _check("11103", on=date(2025, 12, 31)).mue == []
 
-    # --- what was not checked
+    # --- what was checked, with which release, and what was not
 
-    def test_tables_never_imported_are_named(self, app):
-        assert _check("47370", "76940").not_loaded == [
-            "NCCI PTP practitioner edits", "NCCI PTP hospital edits",
-            "MUE practitioner table", "MUE outpatient hospital table", "MUE DME table"]
-        assert _check("K76.0").not_loaded == []
+    def test_tables_never_imported_are_not_checked(self, app):
+        result = _check("47370", "76940")
+        assert [(t.name, t.checked, t.reason) for t in result.tables] == [
+            ("NCCI PTP practitioner edits", False, "not imported"), ("NCCI PTP hospital edits", False, "not imported"),
+            ("MUE practitioner table", False, "not imported"), ("MUE outpatient hospital table", False, "not imported"),
+            ("MUE DME table", False, "not imported")]
+        assert _check("K76.0").tables == []
 
-    def test_only_missing_tables_are_named(self, edits):
-        assert _check("47370", "76940").not_loaded == ["MUE DME table"]
+    def test_each_table_names_the_release_it_was_checked_with_and_its_dates(self, edits):
+        result = _check("47370", "76940")
+        assert [t.name for t in result.not_checked] == ["MUE DME table"]
+        practitioner = result.table("ncci:practitioner")
+        assert practitioner.checked and practitioner.release.version == "NCCI PTP practitioner v32.1"
+        assert practitioner.cited == "NCCI PTP practitioner v32.1, through 2026-06-30"
+        assert result.table("mue:practitioner").cited == "MUE practitioner 2026 Q1, 2026-01-01 to 2026-03-31"
+
+    def test_a_table_whose_release_does_not_cover_the_date_is_not_checked_and_finds_nothing(self, edits):
+        result = _check("47370", "76940", on=date(2026, 7, 1))
+        practitioner = result.table("ncci:practitioner")
+        assert not practitioner.checked
+        assert practitioner.reason == "NCCI PTP practitioner v32.1 covers through 2026-06-30, not 2026-07-01"
+        assert result.ptp == [] and result.mue == []  # the edit and MUEs in the files are not read for this date
+
+    def test_excludes_notes_are_checked_for_the_dates_of_the_icd10cm_release(self, app):
+        inside = _check("K76.0", "K75.81", on=date(2026, 9, 30))
+        assert inside.table("excludes").cited == "ICD-10-CM 2026, 2025-10-01 to 2026-09-30"
+        assert inside.conflicting_pairs == [("K76.0", "K75.81", ["Excludes1"])]
+        outside = _check("K76.0", "K75.81", on=date(2026, 10, 1))
+        assert outside.table("excludes").reason == "ICD-10-CM 2026 covers 2025-10-01 to 2026-09-30, not 2026-10-01"
+        assert outside.excludes == [] and outside.conflicting_pairs == []
+
+    def test_excludes_apply_between_icd10cm_codes_and_ncci_between_procedures_only(self, app):
+        mixed = _check("K76.0", "47370")
+        assert [t.table for t in mixed.pair_tables] == [] and mixed.unpaired
+        assert not _check("K76.0", "K75.81").unpaired
 
     def test_date_of_service_defaults_to_today(self, app):
         with session_scope() as session:
@@ -252,13 +284,13 @@ class TestCheckCodes:
 
 
 class TestCheckResultAsDict:
-    def test_is_json_with_every_finding_its_meaning_and_version(self, edits):
+    def test_is_json_with_every_finding_its_meaning_version_and_the_tables(self, edits):
         _notes(("K76.0", "excludes1", "nonalcoholic steatohepatitis (K75.81)", [{"code": "K75.81"}]))
         data = json.loads(json.dumps(_check("K760", "K75.81", "47370", "76940").as_dict()))
         assert data["date_of_service"] == "2026-03-02"
         assert data["codes"][0] == {
             "given": "K760", "code": "K76.0", "system": "icd10cm", "system_name": "ICD-10-CM", "status": "billable",
-            "descriptor": "Fatty (change of) liver, not elsewhere classified", "remark": None}
+            "descriptor": "Fatty (change of) liver, not elsewhere classified", "remark": None, "release": None}
         assert data["conflicts"] == [{"codes": ["K76.0", "K75.81"], "by": ["Excludes1"]},
                                      {"codes": ["47370", "76940"], "by": ["NCCI PTP practitioner", "NCCI PTP hospital"]}]
         assert data["excludes"][0]["kind"] == "excludes1"
@@ -272,7 +304,24 @@ class TestCheckResultAsDict:
             "version": "NCCI PTP practitioner v32.1"}
         assert data["mue"][0]["meaning"] == "date of service edit: policy"
         assert data["mue"][0]["effective_date"] == "2026-01-01"
-        assert data["not_loaded"] == ["MUE DME table"]
+        tables = {t["table"]: t for t in data["tables"]}
+        assert list(tables) == ["excludes", "ncci:practitioner", "ncci:hospital", "mue:practitioner",
+                                "mue:outpatient-hospital", "mue:dme"]
+        assert tables["excludes"]["checked"] is True
+        assert tables["excludes"]["release"]["version"] == "ICD-10-CM 2026"
+        assert (tables["excludes"]["release"]["valid_from"], tables["excludes"]["release"]["valid_to"]) == (
+            "2025-10-01", "2026-09-30")
+        assert tables["ncci:hospital"]["release"]["dates"] == "through 2026-06-30"
+        assert tables["mue:dme"] == {"table": "mue:dme", "name": "MUE DME table", "checked": False, "loaded": False,
+                                     "release": None, "reason": "not imported"}
+        assert data["not_checked"] == ["MUE DME table: not imported"]
+
+    def test_a_code_not_in_the_catalog_carries_the_release_it_was_looked_up_in(self, app):
+        data = json.loads(json.dumps(_check("K76.99", "K76.0").as_dict()))
+        assert data["codes"][0]["status"] == "invalid"
+        assert data["codes"][0]["release"]["version"] == "ICD-10-CM 2026"
+        assert data["codes"][0]["release"]["full"] is True
+        assert data["codes"][1]["release"] is None
 
 
 class TestFormatCheck:
@@ -311,15 +360,44 @@ class TestFormatCheck:
             "[MUE outpatient hospital 2026 Q1]",
             "",
             "Conflicts: K76.0 + K75.81 (Excludes1); 47370 + 76940 (NCCI PTP practitioner, NCCI PTP hospital).",
-            "Not imported, so not checked: MUE DME table.",
+            "Checked for 2026-03-02: ICD-10-CM Excludes notes [ICD-10-CM 2026, 2025-10-01 to 2026-09-30]; "
+            "NCCI PTP practitioner edits [NCCI PTP practitioner v32.1, through 2026-06-30]; "
+            "NCCI PTP hospital edits [NCCI PTP hospital v32.1, through 2026-06-30]; "
+            "MUE practitioner table [MUE practitioner 2026 Q1, 2026-01-01 to 2026-03-31]; "
+            "MUE outpatient hospital table [MUE outpatient hospital 2026 Q1, 2026-01-01 to 2026-03-31].",
+            "Not checked: MUE DME table (not imported).",
         ])
 
-    def test_no_conflict_and_what_was_not_checked(self, app):
+    def test_no_conflict_is_said_only_of_the_tables_checked(self, edits):
+        text = format_check(_check("99213", "76940"))
+        assert "No conflict in the tables checked." in text.splitlines()
+        assert "Excludes" not in text  # Excludes notes govern ICD-10-CM codes, not a CPT pair
+
+    def test_nothing_checked_is_not_called_no_conflict(self, app):
         _notes()
         text = format_check(_check("K76.0", "I10", "hello"))
-        assert text.splitlines()[-2:] == ["No Excludes1 or NCCI PTP conflict.",
-                                          "Not imported, so not checked: ICD-10-CM Excludes notes."]
+        assert text.splitlines()[-2:] == [
+            "Conflicts not checked: no table that pairs these codes was checked for 2026-03-02.",
+            "Not checked: ICD-10-CM Excludes notes (not imported)."]
         assert "  hello  unrecognised  not a code shape: not checked" in text
+        assert "No conflict" not in text
+        text = format_check(_check("47370", "76940"))
+        assert "Conflicts not checked: no table that pairs these codes was checked for 2026-03-02." in text
+        assert "Not checked: NCCI PTP practitioner edits (not imported); NCCI PTP hospital edits (not imported)" in text
+        assert "Excludes" not in text
+
+    def test_a_diagnosis_with_a_procedure_is_not_a_pair_any_table_decides(self, app):
+        text = format_check(_check("K76.0", "99213"))
+        assert ("No table pairs these codes: Excludes notes pair ICD-10-CM codes, NCCI PTP edits pair CPT and "
+                "HCPCS codes.") in text
+
+    def test_codes_not_in_the_catalog_name_the_release_and_its_dates(self, app):
+        text = format_check(_check("K76.99", "K76.0", on=date(2026, 3, 2)))
+        assert "  K76.99  ICD-10-CM  not a valid code in ICD-10-CM 2026, 2025-10-01 to 2026-09-30" in text
+        text = format_check(_check("K76.99", "K76.0", on=date(2026, 12, 2)))
+        assert ("K76.99  ICD-10-CM  not in ICD-10-CM 2026, which covers 2025-10-01 to 2026-09-30: no loaded release "
+                "covers 2026-12-02, so its validity is not checked") in text
+        assert "not a valid code" not in text
 
     def test_ambiguous_entry_shows_how_it_was_read(self, edits):
         text = format_check(_check("J1100"))
@@ -330,7 +408,25 @@ class TestFormatCheck:
         assert ExcludesFinding("excludes2", "A", "B", "A", "t", None, None).conflict is False
 
 
-class TestInvalidCodes:
+class TestCodesNotInTheCatalog:
+    def test_icd10cm_is_a_full_release_so_a_missing_code_is_invalid_for_its_dates_only(self, app):
+        [inside] = _check("K76.99", on=date(2026, 3, 2)).codes
+        assert inside.status == Status.INVALID and inside.release.full
+        [before] = _check("K76.99", on=date(2025, 9, 30)).codes
+        [after] = _check("K76.99", on=date(2026, 10, 1)).codes
+        assert before.status == after.status == Status.NOT_COVERED
+
+    def test_a_cpt_code_missing_from_the_licensees_file_is_not_invalid(self, app):
+        from consultant.codes.importers import cpt
+
+        with session_scope() as session:
+            cpt.load(session, CODES / "cpt_long_sample.txt", version="CPT 2026 (licensed file)")
+        [code] = _check("99214").codes
+        assert (code.status, code.release.version, code.release.dates) == (
+            Status.NOT_IN_FILE, "CPT 2026 (licensed file)", "2026-01-01 to 2026-12-31")
+        assert "  99214  CPT  not in the loaded CPT file (CPT 2026 (licensed file), 2026-01-01 to 2026-12-31)" in \
+            format_check(_check("99214"))
+
     def test_an_invalid_code_takes_no_part_in_excludes_findings(self, app):
         result = _check("K76.99", "S72.001A", "K76.0")
         assert [c.status for c in result.codes][0] == Status.INVALID

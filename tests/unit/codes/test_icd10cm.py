@@ -203,3 +203,18 @@ class TestLoadedCount:
             session.execute(insert(CatalogCode).values(system="hcpcs", code="J1100", descriptor="x", kind="billable",
                                                        source="test", version="test", attributes={}))
             assert icd10cm.loaded_count(session) == count == len(_parsed().codes)
+
+
+class TestCoverage:
+    def test_the_packaged_release_is_full_for_its_fiscal_year(self, app):
+        with session_scope() as session:
+            release = session.scalars(select(CatalogRelease).where(CatalogRelease.system == "icd10cm")).one()
+        assert release.full is True
+        assert (release.valid_from.isoformat(), release.valid_to.isoformat()) == ("2025-10-01", "2026-09-30")
+
+    def test_the_fiscal_year_comes_from_the_date_in_the_file_name(self):
+        assert (icd10cm.coverage_of("icd10cm-tabular-October-1-2026.xml").valid_from.isoformat(),
+                icd10cm.coverage_of("icd10cm-tabular-October-1-2026.xml").valid_to.isoformat()) == (
+            "2026-10-01", "2027-09-30")
+        assert icd10cm.coverage_of("tabular.xml", "ICD-10-CM 2026").valid_to.isoformat() == "2026-09-30"
+        assert icd10cm.coverage_of("tabular.xml", "ICD-10-CM").full is True

@@ -4,7 +4,10 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, insert, update
 
-from consultant.codes.importers.base import new_release
+from pathlib import Path
+
+from consultant.codes.importers import cpt, hcpcs, icd10pcs
+from consultant.codes.importers.base import Coverage, new_release
 from consultant.codes.lay import load_starter_set
 from consultant.codes.lookup import Status
 from consultant.codes.models import CatalogCode, LayDescription, MueLimit, NcciEdit
@@ -12,6 +15,7 @@ from consultant.codes.show import DELETED, SHAPELESS, CodeDetail, code_detail, f
 from consultant.db.session import session_scope
 
 DOS = date(2026, 3, 2)
+CODES = Path(__file__).parents[2] / "fixtures" / "codes"
 
 
 def _detail(code: str, system: str | None = None, on: date | None = DOS) -> CodeDetail:
@@ -22,8 +26,12 @@ def _detail(code: str, system: str | None = None, on: date | None = DOS) -> Code
 def _edits() -> None:
     """99213 in three NCCI edits (one deleted before DOS, one not yet in force) and one MUE."""
     with session_scope() as session:
-        ptp = new_release(session, "ncci", "ncci_ptp_practitioner.txt", "NCCI PTP v32.1")
-        mue = new_release(session, "mue", "mue_practitioner.csv", "MUE Practitioner 2026 Q1")
+        ptp = new_release(session, "ncci-ptp", "ncci_ptp_practitioner.txt", "NCCI PTP v32.1",
+                          Coverage(setting="practitioner"))
+        hospital = new_release(session, "ncci-ptp", "ncci_ptp_hospital.txt", "NCCI PTP hospital v32.1",
+                               Coverage(setting="hospital"))
+        mue = new_release(session, "mue", "mue_practitioner.csv", "MUE Practitioner 2026 Q1",
+                          Coverage(valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31), setting="practitioner"))
         session.execute(insert(NcciEdit), [
             {"setting": "practitioner", "column1": "99213", "column2": "36415", "effective_date": date(2020, 1, 1),
              "deletion_date": None, "modifier_indicator": "1", "rationale": "Standards of medical / surgical practice",
@@ -36,7 +44,7 @@ def _edits() -> None:
              "deletion_date": date(2025, 12, 31), "modifier_indicator": "1", "rationale": "Deleted",
              "release_id": ptp.id},
             {"setting": "hospital", "column1": "99213", "column2": "93000", "effective_date": date(2026, 7, 1),
-             "deletion_date": None, "modifier_indicator": "0", "rationale": "Future", "release_id": ptp.id},
+             "deletion_date": None, "modifier_indicator": "0", "rationale": "Future", "release_id": hospital.id},
         ])
         session.execute(insert(MueLimit).values(
             setting="practitioner", code="99213", value=1, adjudication_indicator=2,
@@ -192,14 +200,13 @@ class TestCodeDetail:
         assert detail.ncci is not None and detail.ncci.loaded is False
         assert detail.suggestions == []
 
-    def test_cpt_missing_from_a_loaded_file_is_invalid(self, app):
+    def test_cpt_rows_without_a_release_row_are_named_by_their_version(self, app):
         with session_scope() as session:
             session.execute(insert(CatalogCode).values(system="cpt", code="99214", descriptor="licensed text",
                                                        kind="billable", source="cpt.txt", version="CPT 2026",
                                                        attributes={}))
         detail = _detail("99213")
-        assert detail.status == Status.INVALID
-        assert [c.code for c in detail.suggestions] == ["99214"]
+        assert (detail.status, detail.release.version, detail.suggestions) == (Status.NOT_IN_FILE, "CPT 2026", [])
 
     def test_pcs_and_hcpcs_not_loaded(self, app):
         assert _detail("0DTJ4ZZ").status == Status.CODE_SET_NOT_LOADED
@@ -261,6 +268,115 @@ class TestCodeDetail:
         assert _detail("K76.0", on=None).on == date.today()
 
 
+def _import(load, path: Path, **options) -> None:
+    with session_scope() as session:
+        load(session, path, **options)
+
+
+class TestCodesNotInTheCatalog:
+    """A file is a source of descriptors; only a full official release may declare a code invalid, and only
+    for the dates it covers."""
+
+    def test_a_cpt_code_missing_from_the_licensees_file_is_not_invalid_and_gets_no_neighbours(self, app):
+        _import(cpt.load, CODES / "cpt_long_sample.txt", version="CPT 2026 (licensed file)")  # 99213, not 99214
+        detail = _detail("99214")
+        assert (detail.status, detail.suggestions) == (Status.NOT_IN_FILE, [])
+        assert (detail.release.version, detail.release.full, detail.release.dates) == (
+            "CPT 2026 (licensed file)", False, "2026-01-01 to 2026-12-31")
+        text = format_detail(detail)
+        assert text.splitlines()[0] == ("99214  CPT  not in the loaded CPT file (CPT 2026 (licensed file), "
+                                        "2026-01-01 to 2026-12-31)  (date of service 2026-03-02)")
+        assert "not a valid code" not in text and "Did you mean" not in text and "99213" not in text
+        assert "In plain words:" in text  # our lay text for a code that exists is no contradiction now
+
+    def test_an_invalid_icd10cm_code_names_the_full_release_and_its_dates(self, app):
+        detail = _detail("K76.99")
+        assert detail.release.full and detail.release.version == "ICD-10-CM 2026"
+        assert format_detail(detail).splitlines()[0] == (
+            "K76.99  ICD-10-CM  not a valid code in ICD-10-CM 2026, 2025-10-01 to 2026-09-30  "
+            "(date of service 2026-03-02)")
+
+    def test_an_icd10cm_code_outside_the_release_dates_is_not_judged(self, app):
+        for on in (date(2025, 9, 30), date(2026, 10, 1)):
+            detail = _detail("K76.99", on=on)
+            assert (detail.status, detail.suggestions) == (Status.NOT_COVERED, [])
+            assert (f"not in ICD-10-CM 2026, which covers 2025-10-01 to 2026-09-30: no loaded release covers "
+                    f"{on.isoformat()}, so its validity is not checked") in format_detail(detail)
+
+    def test_a_partial_hcpcs_file_does_not_define_the_code_set(self, app):
+        _import(hcpcs.load, CODES / "hcpcs_anweb_sample.txt")  # an extract of 4 procedure codes
+        detail = _detail("G0438", system="hcpcs")
+        assert (detail.status, detail.suggestions, detail.release.full) == (Status.NOT_IN_FILE, [], False)
+        assert "not in the loaded HCPCS Level II file (HCPCS 2025 Q1, dates not stated)" in format_detail(detail)
+
+    def test_a_full_hcpcs_release_declares_invalid_with_nearest_codes_for_its_quarter_only(self, app, tmp_path):
+        official = tmp_path / "HCPC2026_JAN_ANWEB.txt"
+        official.write_bytes((CODES / "hcpcs_anweb_sample.txt").read_bytes())
+        _import(hcpcs.load, official, full=True)
+        detail = _detail("G0438", system="hcpcs")
+        assert detail.status == Status.INVALID
+        assert "G0439" in [c.code for c in detail.suggestions]
+        assert "not a valid code in HCPCS 2026 Q1, 2026-01-01 to 2026-03-31" in format_detail(detail)
+        later = _detail("G0438", system="hcpcs", on=date(2026, 4, 1))
+        assert (later.status, later.suggestions) == (Status.NOT_COVERED, [])
+
+    def test_a_partial_file_after_a_full_one_leaves_the_set_undefined(self, app, tmp_path):
+        official = tmp_path / "HCPC2026_JAN_ANWEB.txt"
+        official.write_bytes((CODES / "hcpcs_anweb_sample.txt").read_bytes())
+        _import(hcpcs.load, official, full=True)
+        _import(hcpcs.load, official, full=False)  # it replaced the rows: it defines nothing
+        assert _detail("G0438", system="hcpcs").status == Status.NOT_IN_FILE
+
+    def test_icd10pcs_full_only_when_the_importer_says_or_the_file_is_official(self, app, tmp_path):
+        named = tmp_path / "icd10pcs_order_2026.txt"
+        named.write_bytes((CODES / "pcs_order_sample.txt").read_bytes())
+        _import(icd10pcs.load, named)
+        assert _detail("0016079", system="pcs").status == Status.NOT_IN_FILE
+        _import(icd10pcs.load, named, full=True)
+        detail = _detail("0016079", system="pcs")
+        assert detail.status == Status.INVALID and detail.suggestions
+        assert detail.release.dates == "2025-10-01 to 2026-09-30"
+
+    def test_our_lay_text_is_not_shown_beside_an_invalid_code(self, app):
+        with session_scope() as session:
+            session.add(LayDescription(system="icd10cm", code="K76.99", text="a staff text", author="staff"))
+        assert "In plain words" not in format_detail(_detail("K76.99"))
+
+    def test_a_code_in_a_release_that_does_not_cover_the_date_says_so(self, app):
+        detail = _detail("K76.0", on=date(2026, 12, 2))
+        assert detail.status == Status.BILLABLE
+        assert ("ICD-10-CM 2026 covers 2025-10-01 to 2026-09-30, not 2026-12-02: shown as that release has it"
+                in detail.remarks)
+        assert _detail("K76.0").remarks == []
+
+    def test_json_carries_the_release_and_the_status_in_words(self, app):
+        data = json.loads(json.dumps(_detail("K76.99").as_dict()))
+        assert data["release"] == {"version": "ICD-10-CM 2026", "source": data["release"]["source"], "full": True,
+                                   "valid_from": "2025-10-01", "valid_to": "2026-09-30",
+                                   "dates": "2025-10-01 to 2026-09-30"}
+        assert data["status_text"] == "not a valid code in ICD-10-CM 2026, 2025-10-01 to 2026-09-30"
+
+
+class TestEditTables:
+    def test_tables_not_imported_are_named_not_called_empty(self, app):
+        detail = _detail("99213")
+        assert [(t.name, t.checked, t.reason) for t in detail.ncci.tables] == [
+            ("NCCI PTP practitioner edits", False, "not imported"), ("NCCI PTP hospital edits", False, "not imported")]
+        assert [t.name for t in detail.mue_tables if not t.checked] == [
+            "MUE practitioner table", "MUE outpatient hospital table", "MUE DME table"]
+
+    def test_a_release_that_does_not_cover_the_date_is_not_read(self, app):
+        _edits()
+        detail = _detail("99213", on=date(2027, 1, 4))  # the MUE release covers 2026 only
+        assert detail.mue == []
+        [mue] = [t for t in detail.mue_tables if t.table == "mue:practitioner"]
+        assert mue.reason == "MUE Practitioner 2026 Q1 covers 2026-01-01 to 2026-12-31, not 2027-01-04"
+        text = format_detail(detail)
+        assert "MUE: none" not in text
+        assert "  not checked: MUE practitioner table (MUE Practitioner 2026 Q1 covers 2026-01-01 to 2026-12-31, " \
+               "not 2027-01-04)" in text
+
+
 class TestCodeDetailAsDict:
     def test_json_ready(self, app):
         data = _detail("K76.0").as_dict()
@@ -313,7 +429,17 @@ class TestFormatDetail:
 
     def test_procedure_code_without_edit_tables(self, app):
         text = format_detail(_detail("99213"))
-        assert "NCCI PTP: no edit table imported" in text
+        assert "NCCI PTP: not checked for the date" in text
+        assert "  not checked: NCCI PTP practitioner edits (not imported); NCCI PTP hospital edits (not imported)" in text
+        assert "no edit" not in text.lower() and "MUE: none" not in text
+
+    def test_procedure_code_says_which_tables_were_checked_with_their_releases(self, app):
+        _edits()
+        text = format_detail(_detail("99213"))
+        assert ("  checked for 2026-03-02: NCCI PTP practitioner edits [NCCI PTP v32.1, dates not stated]; "
+                "NCCI PTP hospital edits [NCCI PTP hospital v32.1, dates not stated]") in text
+        assert "  checked for 2026-03-02: MUE practitioner table [MUE Practitioner 2026 Q1, 2026-01-01 to 2026-12-31]" in text
+        assert "  not checked: MUE outpatient hospital table (not imported); MUE DME table (not imported)" in text
 
     def test_deleted_code_remark(self, app):
         with session_scope() as session:

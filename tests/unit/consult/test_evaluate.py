@@ -1,6 +1,7 @@
 """The answer engine on the labelled questions (tests/fixtures/questions/): the bars the issue sets.
 labelled.jsonl was used while building the engine; holdout.jsonl was not looked at until it was done."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from consultant.db.session import session_scope
 
 QUESTIONS = Path(__file__).parents[2] / "fixtures" / "questions"
 ROUTE_BAR, INTENT_BAR, GROUNDED_BAR, FACTS_BAR = 0.95, 0.90, 1.0, 0.95
+# the sets were labelled against the ICD-10-CM FY2026 catalog: they are scored for a date of service it covers
+# (on a later date no invalid verdict or Excludes check can be given, and those questions rightly go to review)
+SET_DATE = date(2026, 3, 2)
 
 
 @pytest.mark.parametrize("name", ["labelled", "holdout"])
@@ -17,7 +21,7 @@ def test_the_labelled_questions_meet_the_bars(question_app, name):
     entries = load_set(QUESTIONS / f"{name}.jsonl")
     assert len(entries) >= 40
     with session_scope() as session:
-        report = evaluate(session, question_app, entries)
+        report = evaluate(session, question_app, entries, on=SET_DATE)
     print(report.render())  # the report: shown with -s, and in the failure output
     assert report.route_accuracy >= ROUTE_BAR, report.render()
     assert report.intent_accuracy >= INTENT_BAR, report.render()

@@ -1,9 +1,12 @@
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from consultant import jobs
 from consultant.consult.pipeline import MAX_ATTEMPTS, process_inbound, run_inbound
+from consultant.codes.models import CatalogRelease
 from consultant.db.models import (
     Consultation,
     Draft,
@@ -17,6 +20,16 @@ from consultant.db.models import (
 from consultant.db.session import session_scope
 from consultant.mail.inbound import Envelope, store_raw
 from tests.builders import question_email
+
+
+@pytest.fixture
+def current_icd10cm(app):
+    """The pipeline asks about today; the packaged ICD-10-CM release covers its fiscal year only. These tests
+    are about a catalog whose ICD-10-CM release covers today (as a newer release would)."""
+    with session_scope() as session:
+        session.execute(update(CatalogRelease).where(CatalogRelease.system == "icd10cm")
+                        .values(valid_to=date.today()))
+    return app
 
 
 def receive(raw: bytes, mail_from: str = "coder@example.org") -> int:
@@ -205,10 +218,50 @@ class TestReplyWording:
         assert "the HCPCS Level II file has not been imported" in text
         assert "typing error" not in text
 
-    def test_invalid_icd_code_is_called_out(self, app):
-        outcome = process(app, receive(question_email("Is K76.99 a real code?")))
+    def test_invalid_icd_code_is_called_out(self, current_icd10cm):
+        outcome = process(current_icd10cm, receive(question_email("Is K76.99 a real code?")))
         text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
         assert "K76.99 (ICD-10-CM): not a code in ICD-10-CM 2026" in text
+
+    def test_a_code_missing_from_a_release_that_does_not_cover_the_date_is_no_typo(self, app):
+        start, end = date.today() - timedelta(days=365), date.today() - timedelta(days=1)
+        with session_scope() as session:  # a full release whose dates ended yesterday
+            session.execute(update(CatalogRelease).where(CatalogRelease.system == "icd10cm")
+                            .values(valid_from=start, valid_to=end))
+        outcome = process(app, receive(question_email("Is K76.99 a real code?")))
+        reply = outbound(outcome.outbound_ids[0])
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert reply.kind == "acknowledgement"
+        assert "typing error" not in text and "Nearest valid codes" not in text
+        assert (f"K76.99 (ICD-10-CM): not in ICD-10-CM 2026 ({start.isoformat()} to {end.isoformat()}); no release "
+                "loaded here is") in " ".join(text.split())
+        with session_scope() as session:
+            reasons = session.scalars(select(Question.route_reasons)).one()
+        assert any("release-does-not-cover-date: ICD-10-CM 2026" in r for r in reasons)
+
+    def test_a_cpt_code_missing_from_the_licensees_file_is_no_typo(self, app):
+        from pathlib import Path
+
+        from consultant.codes.importers import import_file
+
+        with session_scope() as session:  # 99213, not 99214
+            import_file(session, "cpt", Path(__file__).parents[2] / "fixtures" / "codes" / "cpt_long_sample.txt")
+        outcome = process(app, receive(question_email("Is 99214 a valid code?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        assert "99214 (CPT): not in the loaded CPT file (CPT (licensed file), dates not stated)" in text
+        assert "does not define which CPT codes exist" in text
+        assert "typing error" not in text and "99213" not in text
+
+    def test_a_pair_no_loaded_table_can_check_is_held_and_claims_no_edit(self, app):
+        outcome = process(app, receive(question_email("Can CPT 47370 be billed with 76940?")))
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content()
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        assert "no NCCI" not in text and "No NCCI" not in text and "Excludes" not in text
+        with session_scope() as session:
+            reasons = session.scalars(select(Question.route_reasons)).one()
+        assert ("codes together not checked for the date of service (NCCI PTP practitioner edits: not imported; "
+                "NCCI PTP hospital edits: not imported): a person must answer") in reasons
 
 
 def reply_text(settings, question: str) -> str:
@@ -217,8 +270,8 @@ def reply_text(settings, question: str) -> str:
 
 
 class TestGroundedContent:
-    def test_an_excludes1_pair_is_stated_with_its_source(self, app):
-        text = reply_text(app, "Can K76.0 and K75.81 be coded together?")
+    def test_an_excludes1_pair_is_stated_with_its_source(self, current_icd10cm):
+        text = reply_text(current_icd10cm, "Can K76.0 and K75.81 be coded together?")
         assert "K76.0 + K75.81: Excludes1 at K76.0, so they are never coded together" in text
         assert "Source: ICD-10-CM 2026" in text
 
@@ -229,8 +282,8 @@ class TestGroundedContent:
         assert "S72.001A  Fracture of unspecified part of neck of right femur, initial encounter for closed fracture" in text
         assert "... and 8 more." in text
 
-    def test_an_invalid_code_gets_the_nearest_valid_ones(self, app):
-        text = reply_text(app, "Is K76.99 a real code?")
+    def test_an_invalid_code_gets_the_nearest_valid_ones(self, current_icd10cm):
+        text = reply_text(current_icd10cm, "Is K76.99 a real code?")
         assert "Nearest valid codes:" in text
         assert "K76.89  Other specified diseases of liver" in text
 
@@ -247,8 +300,8 @@ class TestGroundedContent:
         assert "76940 is column 2 to 47370 (column 1); modifier indicator 1" in text
         assert "MUE (practitioner): 47370, at most 1 unit" in text
 
-    def test_the_facts_are_kept_with_the_question(self, app):
-        process(app, receive(question_email("Can K76.0 and K75.81 be coded together?")))
+    def test_the_facts_are_kept_with_the_question(self, current_icd10cm):
+        process(current_icd10cm, receive(question_email("Can K76.0 and K75.81 be coded together?")))
         with session_scope() as session:
             facts = session.scalars(select(Question.facts)).one()
         assert [c["code"] for c in facts["codes"]] == ["K76.0", "K75.81"]

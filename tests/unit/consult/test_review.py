@@ -136,3 +136,15 @@ class TestInsertCodeFacts:
             "E11.9 (ICD-10-CM): Type 2 diabetes mellitus without complications\n"
             "  In plain words: Type 2 diabetes with no complication documented. (our description, "
             "consultant staff (starter set))\n  Source: ICD-10-CM 2026.")
+
+    def test_a_code_not_in_the_catalog_is_stated_with_the_release_it_was_looked_up_in(self, held):
+        staff, draft_id, _ = held
+        with session_scope() as session:
+            block = review.insert_code_facts(session, staff, draft_id, "99214")
+        assert block.startswith("99214 (CPT): CPT code shape; no descriptor without the licensee's CPT file")
+        with session_scope() as session:
+            block = review.code_facts_text(session, "K76.99")
+        # invalid, or not judged when today is past the release's dates: either way in words, with the release
+        assert block.startswith("K76.99 (ICD-10-CM): not ")
+        assert "ICD-10-CM 2026" in block and "2025-10-01 to 2026-09-30" in block
+        assert "release-does-not-cover-date" not in block and "(invalid)" not in block

@@ -44,3 +44,35 @@ class TestUpgrade:
         with get_engine(url).connect() as connection:
             assert connection.execute(text("select attributes from catalog_code")).scalar_one() in ("{}", {})
         assert schema_drift(url) == []
+
+
+class TestReleaseCoverageMigration:
+    def test_existing_releases_learn_what_they_speak_for(self, configure, tmp_path):
+        from alembic import command
+        from sqlalchemy import text
+
+        from consultant.db.migrate import alembic_config
+
+        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        configure(database_url=url)
+        command.upgrade(alembic_config(url), "0011")
+        with get_engine(url).begin() as connection:
+            for system, source, version in (
+                    ("icd10cm", "CMS ICD-10-CM tabular list icd10c-tabular-April-1-2026.xml (via simple-icd-10-cm 1.5.0)",
+                     "ICD-10-CM 2026"),
+                    ("cpt", "LONGULT.txt", "CPT 2026 (licensed file)"),
+                    ("ncci-ptp", "CMS NCCI PTP edits, hospital (ccioph-v321r0-f1.txt)", "NCCI PTP hospital v32.1"),
+                    ("mue", "CMS MUE table, DME supplier (MCR_MUE_DME.csv)", "MUE DME supplier 2026 Q1")):
+                connection.execute(text(
+                    "insert into catalog_release (system, source, version, imported_at, added, changed, removed) "
+                    "values (:system, :source, :version, '2026-01-01 00:00:00', 0, 0, 0)"),
+                    {"system": system, "source": source, "version": version})
+        upgrade(url)
+        with get_engine(url).connect() as connection:
+            rows = {r.system: r for r in connection.execute(text(
+                "select system, full, valid_from, valid_to, setting from catalog_release"))}
+        assert (rows["icd10cm"].full, str(rows["icd10cm"].valid_from), str(rows["icd10cm"].valid_to)) == (
+            1, "2025-10-01", "2026-09-30")
+        assert (rows["cpt"].full, rows["cpt"].valid_from, rows["cpt"].setting) == (0, None, None)
+        assert (rows["ncci-ptp"].setting, rows["mue"].setting) == ("hospital", "dme")
+        assert schema_drift(url) == []

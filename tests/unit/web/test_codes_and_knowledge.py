@@ -26,6 +26,34 @@ class TestCodeLookup:
         page = client.get("/codes/99213").text
         assert "licensed text (AMA CPT) that is not loaded" in page
 
+    def test_a_code_not_in_the_catalog_names_the_release_it_was_judged_against(self, client):
+        sign_in(client)
+        page = client.get("/codes/K76.99?on=2026-03-02").text
+        assert "not a valid code in ICD-10-CM 2026, 2025-10-01 to 2026-09-30" in page
+        assert "the full official release of the code set, dates of service 2025-10-01 to 2026-09-30" in page
+        assert "Nearest valid codes" in page
+        later = client.get("/codes/K76.99?on=2026-12-02").text
+        assert "no loaded release covers 2026-12-02, so its validity is not checked" in later
+        assert "Nearest valid codes" not in later and "not a valid code" not in later
+
+    def test_a_cpt_code_missing_from_the_licensees_file_is_not_called_invalid(self, client):
+        from consultant.codes.importers import import_file
+        from tests.unit.codes.test_show import CODES
+
+        with session_scope() as session:
+            import_file(session, "cpt", CODES / "cpt_long_sample.txt")  # 99213, not 99214
+        sign_in(client)
+        page = client.get("/codes/99214?on=2026-03-02").text
+        assert "not in the loaded CPT file (CPT (licensed file), dates not stated)" in page
+        assert "a file that does not define which codes exist" in page
+        assert "not a valid code" not in page and "Nearest valid codes" not in page
+
+    def test_edit_tables_say_whether_they_were_checked(self, client):
+        sign_in(client)
+        page = client.get("/codes/99213").text
+        assert "NCCI PTP practitioner edits: not checked (not imported)" in page
+        assert "MUE DME table: not checked (not imported)" in page
+
     def test_insert_a_codes_facts_into_a_draft(self, client, staff_app):
         ask(staff_app, question_email("Does Medicare pay for K76.0 when billed with E11.9?"))
         sign_in(client)

@@ -159,3 +159,56 @@ class TestReadLines:
         path = tmp_path / "cp1252.txt"
         path.write_bytes("Caf\u00e9 \u2013 test\n".encode("cp1252"))
         assert read_lines(path) == ["Caf\u00e9 \u2013 test"]
+
+
+class TestOfficialFile:
+    """Whether a code set file is the whole official release: the option decides, else size and sections."""
+
+    def test_the_option_decides_when_given(self):
+        from consultant.codes.importers.base import official_file
+
+        assert official_file(True, ["A0001"], 5000, "AB", "codes") == (True, "--full given")
+        assert official_file(False, [f"A{n:04d}" for n in range(6000)], 10, "A", "codes") == (False, "--partial given")
+
+    def test_fewer_codes_than_the_official_file_is_partial(self):
+        from consultant.codes.importers.base import official_file
+
+        full, basis = official_file(None, ["A0001", "B0001"], 5000, "AB", "procedure codes")
+        assert not full
+        assert basis == ("2 procedure codes, fewer than the 5,000 the official file has: taken as a partial file "
+                         "(give --full if it is the whole official file)")
+
+    def test_a_missing_section_is_partial_whatever_the_size(self):
+        from consultant.codes.importers.base import official_file
+
+        full, basis = official_file(None, [f"A{n:04d}" for n in range(6000)], 5000, "ABC", "procedure codes")
+        assert not full and basis.startswith("no procedure codes in section(s) B, C:")
+
+    def test_the_official_size_in_every_section_is_full(self):
+        from consultant.codes.importers.base import official_file
+
+        codes = [f"{letter}{n:04d}" for letter in "ABC" for n in range(2000)]
+        assert official_file(None, codes, 5000, "ABC", "procedure codes") == (
+            True, "6,000 procedure codes in every section: the whole official file")
+
+
+class TestReleaseCoverage:
+    def test_a_release_is_partial_with_no_dates_unless_told(self, app):
+        report = _sync(ROWS)
+        with session_scope() as session:
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.full, release.valid_from, release.valid_to, release.setting) == (False, None, None, None)
+        assert "a source of descriptors, not the whole code set" not in report.summary()  # "test" is no code set
+
+    def test_coverage_is_stored_and_reported(self, app):
+        from consultant.codes.importers.base import Coverage
+
+        coverage = Coverage(full=True, valid_from=date(2026, 1, 1), valid_to=date(2026, 3, 31), basis="--full given")
+        report = _sync(ROWS, system="hcpcs", coverage=coverage)
+        with session_scope() as session:
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.full, release.valid_from, release.valid_to) == (True, date(2026, 1, 1), date(2026, 3, 31))
+        assert (report.full, report.dates) == (True, "2026-01-01 to 2026-03-31")
+        assert report.summary().endswith(
+            "; full official release: a code missing from it is invalid (--full given); "
+            "dates of service: 2026-01-01 to 2026-03-31")

@@ -1,6 +1,7 @@
 """Every CPT descriptor here is invented and says so: AMA text never enters this repository."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,24 @@ class TestDefaultVersion:
 
     def test_nothing_to_go_by(self):
         assert cpt.default_version(Path("LONGULT.txt"), ["Code\tDescriptor"]) == "CPT (licensed file)"
+
+
+class TestCoverage:
+    """A licensee's CPT file is a source of descriptors: it never defines which CPT codes exist."""
+
+    def test_never_full_and_dated_by_the_cpt_year(self, app, tmp_path):
+        report = _load(CODES / "cpt_long_sample.txt", version="CPT 2026 (licensed file)")
+        with session_scope() as session:
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.full, release.valid_from, release.valid_to) == (False, date(2026, 1, 1), date(2026, 12, 31))
+        assert "never defines which CPT codes exist" in report.summary()
+
+    def test_without_a_year_its_dates_are_not_stated(self, app):
+        report = _load(CODES / "cpt_long_sample.txt")
+        assert (report.full, report.dates) == (False, "dates not stated")
+
+    def test_full_is_refused_and_nothing_written(self, app):
+        with session_scope() as session:
+            with pytest.raises(ValueError, match="never defines which CPT codes exist"):
+                import_file(session, "cpt", CODES / "cpt_long_sample.txt", full=True)
+        assert _code("cpt", "47370") is None

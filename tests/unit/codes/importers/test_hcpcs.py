@@ -175,3 +175,54 @@ class TestDefaultVersion:
 
     def test_nothing_to_go_by(self):
         assert hcpcs.default_version(Path("codes.txt"), []) == "HCPCS"
+
+
+def _release(report) -> CatalogRelease:
+    with session_scope() as session:
+        return session.get(CatalogRelease, report.release_id)
+
+
+def _official_codes(letters: str, per_letter: int) -> list:
+    from consultant.codes.importers.base import CodeRow
+
+    return [CodeRow(f"{letter}{n:04d}", "test") for letter in letters for n in range(per_letter)]
+
+
+class TestCoverage:
+    """Only the whole official file defines which HCPCS codes exist, for the quarter in its name."""
+
+    def test_an_extract_is_partial_and_says_why(self, app):
+        with session_scope() as session:
+            report = hcpcs.load(session, SAMPLE)
+        release = _release(report)
+        assert (release.full, release.valid_from, release.valid_to) == (False, None, None)
+        assert "4 procedure codes, fewer than the 5,000 the official file has" in report.summary()
+        assert "\"not in the loaded file\", never invalid" in report.summary()
+
+    def test_full_given_is_stored_with_the_quarter_of_the_cms_file_name(self, app, tmp_path):
+        path = tmp_path / "HCPC2026_APR_ANWEB.txt"
+        shutil.copyfile(SAMPLE, path)
+        with session_scope() as session:
+            report = import_file(session, "hcpcs", path, full=True)
+        release = _release(report)
+        assert (release.full, release.valid_from, release.valid_to) == (True, date(2026, 4, 1), date(2026, 6, 30))
+        with session_scope() as session:
+            modifiers = session.scalars(select(CatalogRelease).where(CatalogRelease.system == "modifier")).one()
+        assert modifiers.full is False  # CPT modifiers come from the AMA's file: neither list is the whole set
+
+    def test_partial_given_wins_over_the_size(self, app, tmp_path):
+        with session_scope() as session:
+            report = hcpcs.load(session, SAMPLE, full=False)
+        assert _release(report).full is False and "--partial given" in report.summary()
+
+    def test_the_official_size_in_every_section_is_full_without_the_option(self):
+        coverage = hcpcs.coverage_of(Path("HCPC2026_JAN_ANWEB.txt"), _official_codes(hcpcs.SECTIONS, 320))
+        assert (coverage.full, coverage.valid_from, coverage.valid_to) == (True, date(2026, 1, 1), date(2026, 3, 31))
+
+    def test_many_codes_in_one_section_are_an_extract(self):
+        coverage = hcpcs.coverage_of(Path("HCPC2026_JAN_ANWEB.txt"), _official_codes("J", 5100))
+        assert not coverage.full and coverage.basis.startswith("no procedure codes in section(s) A, B, C,")
+
+    def test_no_quarter_in_the_name_no_dates(self):
+        coverage = hcpcs.coverage_of(Path("hcpcs.txt"), _official_codes(hcpcs.SECTIONS, 320))
+        assert coverage.full and (coverage.valid_from, coverage.valid_to) == (None, None)

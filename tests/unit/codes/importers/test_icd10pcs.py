@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,36 @@ class TestDefaultVersion:
 
     def test_no_year_in_the_name(self):
         assert icd10pcs.default_version(Path("pcs_order_sample.txt")) == "ICD-10-PCS"
+
+
+class TestCoverage:
+    """Only the whole official order file defines which ICD-10-PCS codes exist, for its fiscal year."""
+
+    def _rows(self, sections: str, per_section: int) -> list:
+        from consultant.codes.importers.base import CodeRow
+
+        return [CodeRow(f"{s}{n:06d}", "test") for s in sections for n in range(per_section)]
+
+    def test_the_sample_is_partial_for_the_fiscal_year_of_its_name(self, app, tmp_path):
+        named = _file(tmp_path, *SAMPLE.read_text().splitlines(), name="icd10pcs_order_2026.txt")
+        with session_scope() as session:
+            report = icd10pcs.load(session, named)
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.full, release.valid_from, release.valid_to) == (False, date(2025, 10, 1), date(2026, 9, 30))
+        assert "fewer than the 70,000 the official file has" in report.summary()
+
+    def test_full_given_is_stored(self, app):
+        with session_scope() as session:
+            report = import_file(session, "icd10pcs", SAMPLE, full=True)
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.full, release.valid_from) == (True, None)  # no year in the name: dates not stated
+
+    def test_the_official_size_in_every_section_is_full(self):
+        coverage = icd10pcs.coverage_of(Path("icd10pcs_order_2027.txt"), "ICD-10-PCS 2027",
+                                        self._rows(icd10pcs.SECTIONS, 4200))
+        assert (coverage.full, coverage.valid_from, coverage.valid_to) == (True, date(2026, 10, 1), date(2027, 9, 30))
+
+    def test_a_missing_section_is_partial(self):
+        coverage = icd10pcs.coverage_of(Path("icd10pcs_order_2026.txt"), "ICD-10-PCS 2026",
+                                        self._rows(icd10pcs.SECTIONS.replace("X", ""), 4500))
+        assert not coverage.full and "section(s) X" in coverage.basis

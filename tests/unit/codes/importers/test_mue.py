@@ -248,3 +248,19 @@ class TestLoad:
         with session_scope() as session:
             report = import_file(session, "mue", OUTPATIENT, version="MUE outpatient hospital 2026 Q1")
         assert (report.system, report.version, report.added) == ("mue", "MUE outpatient hospital 2026 Q1", 6)
+
+
+class TestCoverage:
+    def test_a_table_covers_the_quarter_it_takes_effect_in(self, app):
+        report = _load(PRACTITIONER, effective_date=date(2026, 4, 1))
+        with session_scope() as session:
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.setting, release.valid_from, release.valid_to) == (
+            "practitioner", date(2026, 4, 1), date(2026, 6, 30))
+        assert report.dates == "2026-04-01 to 2026-06-30"
+
+    def test_without_an_effective_date_its_dates_are_not_stated(self, app):
+        report = _load(OUTPATIENT)
+        with session_scope() as session:
+            release = session.get(CatalogRelease, report.release_id)
+        assert (release.setting, release.valid_from, release.valid_to) == ("outpatient-hospital", None, None)

@@ -256,3 +256,31 @@ class TestLoad:
         with session_scope() as session:
             report = import_file(session, "ncci-ptp", HOSPITAL, version="NCCI PTP hospital v32.1")
         assert (report.system, report.version, report.added) == ("ncci-ptp", "NCCI PTP hospital v32.1", 5)
+
+
+class TestCoverage:
+    """A PTP file keeps its edits' history, so it covers every date up to the end of its quarter."""
+
+    def _release(self, report) -> CatalogRelease:
+        with session_scope() as session:
+            return session.get(CatalogRelease, report.release_id)
+
+    def test_the_cms_file_name_gives_the_quarter_and_the_part(self, app, tmp_path):
+        named = tmp_path / "ccipra-v321r0-f1.txt"
+        named.write_bytes(PRACTITIONER.read_bytes())
+        release = self._release(_load(named))
+        assert (release.setting, release.valid_from, release.valid_to) == ("practitioner", None, date(2026, 6, 30))
+        assert release.full is False  # part 1 of the file
+
+    def test_a_version_given_gives_the_quarter(self, app):
+        release = self._release(_load(HOSPITAL, "NCCI PTP hospital v31.3"))
+        assert (release.setting, release.valid_to, release.full) == ("hospital", date(2025, 12, 31), True)
+
+    def test_nothing_to_go_by_no_dates(self, app):
+        report = _load(PRACTITIONER)
+        assert (report.dates, self._release(report).valid_to) == ("dates not stated", None)
+
+    def test_full_or_partial_is_not_an_option_for_edit_files(self, app):
+        with session_scope() as session:
+            with pytest.raises(ValueError, match="not ncci-ptp"):
+                import_file(session, "ncci-ptp", PRACTITIONER, full=True)

@@ -8,6 +8,7 @@ from consultant.consult.routing.rules import (
     low_confidence,
     no_code_to_answer_from,
     pair_needs_two_codes,
+    pair_not_checked,
     phi_present,
     plan_reviews_everything,
     units_without_mue,
@@ -15,9 +16,10 @@ from consultant.consult.routing.rules import (
 from consultant.consult.understand.questions import understand
 
 K76_0 = CodeFact("icd10cm", "K76.0", Status.BILLABLE, "Fatty (change of) liver, not elsewhere classified")
-K76_99 = CodeFact("icd10cm", "K76.99", Status.INVALID)
+K76_99 = CodeFact("icd10cm", "K76.99", Status.INVALID, version="ICD-10-CM 2026", dates="2025-10-01 to 2026-09-30")
 CPT_UNLICENSED = CodeFact("cpt", "99213", Status.LICENSED_TEXT_MISSING)
-CPT_ABSENT = CodeFact("cpt", "99499", Status.INVALID)
+CPT_ABSENT = CodeFact("cpt", "99499", Status.NOT_IN_FILE, version="CPT 2026 (licensed file)",
+                      dates="2026-01-01 to 2026-12-31")
 J1100 = CodeFact("hcpcs", "J1100", Status.BILLABLE, "Injection, dexamethasone sodium phosphate, 1 mg")
 
 
@@ -107,11 +109,27 @@ class TestCodeNotDescribable:
 
     def test_an_invalid_code_in_a_lookup_goes_to_a_person(self):
         c = case("What is K76.99?", K76_99)
-        assert code_not_describable(c, only_question(c)) == "the catalog cannot describe ICD-10-CM K76.99 (invalid)"
+        assert code_not_describable(c, only_question(c)) == (
+            "the catalog cannot describe ICD-10-CM K76.99 (invalid: ICD-10-CM 2026, 2025-10-01 to 2026-09-30)")
 
     def test_a_cpt_code_missing_from_the_licensee_file_is_not_called_invalid(self):
         c = case("Is 99499 a valid code?", CPT_ABSENT)
-        assert code_not_describable(c, only_question(c)) == "the catalog cannot describe CPT 99499 (invalid)"
+        assert code_not_describable(c, only_question(c)) == (
+            "the catalog cannot describe CPT 99499 (not-in-loaded-file: CPT 2026 (licensed file), "
+            "2026-01-01 to 2026-12-31)")
+
+    def test_a_code_the_full_release_does_not_cover_the_date_for_goes_to_a_person(self):
+        outside = CodeFact("icd10cm", "K76.99", Status.NOT_COVERED, version="ICD-10-CM 2026",
+                           dates="2025-10-01 to 2026-09-30")
+        c = case("Is K76.99 a real code?", outside)
+        assert code_not_describable(c, only_question(c)) == (
+            "the catalog cannot describe ICD-10-CM K76.99 (release-does-not-cover-date: ICD-10-CM 2026, "
+            "2025-10-01 to 2026-09-30)")
+
+    def test_a_code_missing_from_a_partial_hcpcs_file_goes_to_a_person(self):
+        c = case("Is J9999 a valid code?", CodeFact("hcpcs", "J9999", Status.NOT_IN_FILE, version="HCPCS 2026 Q1"))
+        assert code_not_describable(c, only_question(c)) == (
+            "the catalog cannot describe HCPCS Level II J9999 (not-in-loaded-file: HCPCS 2026 Q1)")
 
     def test_a_modifier_without_a_descriptor(self):
         c = case("What does modifier XU stand for?")
@@ -128,6 +146,42 @@ class TestPairNeedsTwoCodes:
     def test_two_codes_are(self):
         c = case("Can K76.0 and K75.81 be coded together?", K76_0)
         assert pair_needs_two_codes(c, only_question(c)) is None
+
+
+NCCI_MISSING = "NCCI PTP practitioner edits: not imported; NCCI PTP hospital edits: not imported"
+
+
+class TestPairNotChecked:
+    def _cpt(self, code: str, unchecked: str | None = NCCI_MISSING) -> CodeFact:
+        return CodeFact("cpt", code, Status.BILLABLE, "x", "licensed file", "CPT 2026", pairs_unchecked=unchecked)
+
+    def test_a_cpt_pair_with_no_ncci_table_checked_is_held_with_the_reason(self):
+        c = case("Can 47370 be billed with 76940?", self._cpt("47370"), self._cpt("76940"))
+        assert pair_not_checked(c, only_question(c)) == (
+            "codes together not checked for the date of service (NCCI PTP practitioner edits: not imported; "
+            "NCCI PTP hospital edits: not imported): a person must answer")
+
+    def test_a_pair_a_table_checked_is_answered(self):
+        c = case("Can 47370 be billed with 76940?", self._cpt("47370", None), self._cpt("76940", None))
+        assert pair_not_checked(c, only_question(c)) is None
+
+    def test_an_icd_pair_outside_the_release_dates_is_held(self):
+        why = "ICD-10-CM Excludes notes: ICD-10-CM 2026 covers 2025-10-01 to 2026-09-30, not 2026-12-02"
+        facts = [CodeFact("icd10cm", code, Status.BILLABLE, "x", "CMS", "ICD-10-CM 2026", pairs_unchecked=why)
+                 for code in ("K76.0", "K75.81")]
+        c = case("Can K76.0 and K75.81 be coded together?", *facts)
+        assert pair_not_checked(c, only_question(c)) == (
+            f"codes together not checked for the date of service ({why}): a person must answer")
+
+    def test_a_diagnosis_with_a_procedure_is_no_pair_a_table_decides(self):
+        c = case("Can 99213 be billed with K76.0?", self._cpt("99213", None), K76_0)
+        assert pair_not_checked(c, only_question(c)) == (
+            "no table pairs these codes (Excludes notes pair ICD-10-CM codes, NCCI PTP edits pair CPT and HCPCS "
+            "codes): a person must answer")
+
+    def test_not_a_pair_question(self):
+        c = case("What is 47370?", self._cpt("47370"))
+        assert pair_not_checked(c, only_question(c)) is None
 
 
 class TestUnitsWithoutMue:
