@@ -58,7 +58,7 @@ def split_quoted(body: str, forwarded: bool = False) -> tuple[str, str]:
         if starts_history(lines, index, stripped):
             quoted.extend(lines[index:])
             break
-        size = 1 if stripped.startswith(">") else _attribution_size(lines, index, stripped)
+        size = 1 if stripped.startswith(">") else attribution_size(lines, index, stripped)
         if size:
             quoted.extend(lines[index : index + size])
             index += size
@@ -72,7 +72,7 @@ def is_forward_marker(stripped: str) -> bool:
     return any(p.match(stripped) for p in _FORWARD_MARKERS)
 
 
-def _attribution_size(lines: list[str], index: int, stripped: str) -> int:
+def attribution_size(lines: list[str], index: int, stripped: str) -> int:
     """How many lines the "On ... wrote:" line above a quote takes (Gmail wraps a long one in two)."""
     if any(p.match(stripped) for p in _ATTRIBUTIONS):
         return 1

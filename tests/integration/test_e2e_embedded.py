@@ -47,7 +47,7 @@ class TestConsultantRun:
         assert message["Auto-Submitted"] == "auto-replied"
         assert message["Message-ID"].endswith("@consultant.localhost>")
         assert message["X-Injected"] is None
-        assert message["Subject"] == "Re: Fatty liver code X-Injected: yes [CC-000001]"
+        assert message["Subject"] == "Your coding question [CC-000001]"  # never the sender's subject
         header_block = reply.raw.split(b"\r\n\r\n", 1)[0]
         assert all(line.startswith((b" ", b"\t")) or b":" in line for line in header_block.split(b"\r\n"))
         text = message.get_body(("plain",)).get_content()
@@ -63,7 +63,7 @@ class TestConsultantRun:
             service.env,
         )
         assert "Fatty (change of) liver, not elsewhere classified" in asked.stdout
-        assert asked.stdout.startswith("Subject: Re: Coding question [CC-")
+        assert asked.stdout.startswith("Subject: Your coding question [CC-")
         usage = json.loads(run_command(consultant_argv("usage", "--json"), service.env).stdout)
         assert [(u["address"], u["questions"], u["replies"]) for u in usage] == [("newcomer@example.org", 1, 1)]
         table = run_command(consultant_argv("usage"), service.env).stdout
@@ -80,7 +80,7 @@ class TestConsultantRun:
                 smtp_sink.wait_for(round_number, timeout=10)
                 assert run.stop() == 0
         subjects = [m.message["Subject"] for m in smtp_sink.messages]
-        assert subjects == ["Re: Code question [CC-000001]", "Re: Code question [CC-000002]"]
+        assert subjects == ["Your coding question [CC-000001]", "Your coding question [CC-000002]"]
 
 
 class TestWithoutRelay:

@@ -56,7 +56,7 @@ class TestProcessInbound:
         assert reply["References"] == "<k76@example.org>"
         assert reply["Auto-Submitted"] == "auto-replied"
         assert reply["To"] == "coder@example.org"
-        assert reply["Subject"] == "Re: Code question [CC-000001]"
+        assert reply["Subject"] == "Your coding question [CC-000001]"  # never the sender's subject
         assert reply["Message-ID"].endswith("@consultant.localhost>")
         assert outbound(outcome.outbound_ids[0]).kind == "answer"
 
@@ -294,6 +294,55 @@ class TestPatientIdentifiers:
         reply = parsed_reply(outcome.outbound_ids[0])
         assert reply["Subject"] == "Your coding question [CC-000001]"
         assert b"Mary" not in outbound(outcome.outbound_ids[0]).raw
+
+    def test_a_name_without_a_cue_in_the_subject_is_found_and_never_echoed(self, app):
+        outcome = process(app, receive(question_email("Is K76.0 billable?",
+                                                      subject="Question about Maria Garcia-Lopez")))
+        assert parsed_reply(outcome.outbound_ids[0])["Subject"] == "Your coding question [CC-000001]"
+        assert b"Garcia" not in outbound(outcome.outbound_ids[0]).raw
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert [(s["kind"], question.subject[s["start"]:s["end"]]) for s in question.phi["subject"]] == [
+            ("name", "Maria Garcia-Lopez")]
+        assert question.route == "review"
+
+    def test_a_patient_in_the_quoted_part_holds_the_question(self, app):
+        body = ("Is N39.0 right for her?\n\nOn Mon, Jan 5, 2026 at 9:00 AM Dana Lee <dana@clinic.example> wrote:\n"
+                "> Pt Maria Garcia-Lopez, DOB 04/12/1958, MRN 00448127\n> UTI, culture positive.\n")
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        raw = outbound(outcome.outbound_ids[0]).raw
+        assert all(secret not in raw for secret in (b"Garcia", b"04/12/1958", b"00448127"))
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert question.route == "review" and question.text == "Is N39.0 right for her?"
+        assert {s["kind"] for s in question.phi["quoted"]} == {"name", "date", "mrn"}
+        assert question.route_reasons[0] == ("possible patient identifiers in the quoted earlier message "
+                                             "(date, mrn, name): a person must answer")
+
+    def test_the_coders_own_sign_off_does_not_hold_the_answer(self, app):
+        body = ("What is ICD-10-CM code K76.0?\n\nThanks,\nJane Coder, CPC\nPatient Financial Services\n"
+                "St. Mary's Medical Center\nPhone (555) 201-3344 | Fax (555) 201-3345\n")
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert question.text == "What is ICD-10-CM code K76.0?"
+        assert question.phi["signature"] == [] and question.route == "auto"
+
+    def test_a_forwarded_question_is_answered_without_reading_its_headers_as_a_patient(self, app):
+        body = ("---------- Forwarded message ---------\n"
+                "From: Dana Lee <dana@clinic.example>\nDate: Mon, Jan 5, 2026 at 9:12 AM\nSubject: liver code\n"
+                "To: Jane Coder <coder@example.org>\n\nWhat is ICD-10-CM code K76.0?\n\nThanks,\nDana Lee\n555-201-3344")
+        outcome = process(app, receive(question_email(body, subject="Fwd: liver code")))
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+
+    def test_a_patients_phone_in_the_body_still_holds_it(self, app):
+        body = "Patient called from 555-201-3344: what is ICD-10-CM code K76.0?\n\nThanks,\nJane"
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        with session_scope() as session:
+            assert [s["kind"] for s in session.scalars(select(Question)).one().phi["text"]] == ["phone"]
 
 
 class TestServiceLevel:
