@@ -69,6 +69,26 @@ class TestConsultantRun:
         table = run_command(consultant_argv("usage"), service.env).stdout
         assert "newcomer@example.org" in table.splitlines()[1]
 
+    def test_an_emergency_gets_the_emergency_reply_and_is_not_charged(self, service, smtp_sink):
+        send(service.port, question_email("I have chest pain and my left arm is numb. What should I do?",
+                                          subject="please help", message_id="<er@example.org>"))
+        [reply] = smtp_sink.wait_for(1, timeout=20)
+        message = reply.message
+        text = " ".join(message.get_body(("plain",)).get_content().split())
+        assert text.startswith("Hello, If you or someone with you may be having a medical emergency, call emergency "
+                               "services now: 911 in the US")
+        assert "has not been counted against any plan" in text and "certified coder" not in text
+        assert message["Subject"] == "Your coding question [CC-000001]"
+        assert message["In-Reply-To"] == "<er@example.org>" and message["Auto-Submitted"] == "auto-replied"
+        shown = json.loads(run_command(consultant_argv("senders", "show", "coder@example.org", "--json"),
+                                       service.env).stdout)
+        assert shown["quota"]["used"] == 0
+        [row] = json.loads(run_command(consultant_argv("inbox", "list", "--status", "all", "--json"),
+                                       service.env).stdout)
+        assert row["status"] == "processed"
+        assert row["reason"] == ("a possible medical emergency: describes a possible medical emergency (chest pain, "
+                                 "numbness); fixed reply with the emergency line, not charged")
+
     def test_data_survives_a_restart(self, tmp_path, smtp_sink):
         port = free_port()
         env = product_env(tmp_path / "var", smtp_listen=f"{HOST}:{port}", relay=smtp_sink.url)

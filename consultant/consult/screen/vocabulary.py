@@ -57,7 +57,7 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9/&\-']*")
 
 
 def words(text: str) -> list[str]:
-    """The lower-case words of a text (K76.0 stays one word, "e/m" too)."""
+    """The lower-case words of a text ("e/m" and "99213-25" stay one word)."""
     return _WORD.findall(text.lower())
 
 
