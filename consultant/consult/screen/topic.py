@@ -1,8 +1,9 @@
 """Is the message a coding question? Small named rules, each returning a reason or None.
 
 The kinds, in the order they are decided:
-- spam: advertising (two marketing cues, three beside a code), a money or prize offer, or gibberish (no
-  code, and the words unreadable and unknown). Recorded with the reason; never answered, never charged.
+- spam: advertising (two marketing cues, three beside a code), a money or prize offer, a personal
+  solicitation, or gibberish (no code, and the words unreadable and unknown; another script is never
+  gibberish). Recorded with the reason; never answered, never charged.
 - emergency: someone describes a medical emergency happening to them or to someone with them ("I have
   chest pain and my arm is numb", "my husband isn't breathing", overdose, suicidal thoughts). A sentence
   about a patient in a coding question ("Pt presented with chest pain, code R07.9?") is no emergency: where
@@ -81,7 +82,7 @@ class Topic:
 
 
 def _cues(patterns: dict[str, str]) -> dict[str, re.Pattern]:
-    return {label: re.compile(rf"(?<![\w']){pattern}(?![\w'])") for label, pattern in patterns.items()}
+    return {label: re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])") for label, pattern in patterns.items()}
 
 
 # --- spam -----------------------------------------------------------------------------------------------------
@@ -96,7 +97,9 @@ _MARKETING = _cues({
     "discount": r"\d{1,2}% off|discount|lowest price|best price|cheap",
     "buy now": r"buy now|order now|shop now|sign up (?:now|today)|register now",
     "growth pitch": r"increase your (?:revenue|sales|traffic|collections)|grow your (?:practice|business)"
-                    r"|seo|backlinks|website traffic|lead generation|first page of google",
+                    r"|seo|backlinks|link exchange|website traffic|traffic to your (?:web ?site|site)|lead generation"
+                    r"|first page of google|(?:generate|drive|gain|gaining) (?:more |high-quality |targeted )?"
+                    r"(?:traffic|sales|leads|hits)",
     "mailing list": r"(?:mailing|email|contact) list|you are receiving this",
 })
 _MONEY_OFFER = _cues({
@@ -105,6 +108,10 @@ _MONEY_OFFER = _cues({
     "transfer": r"wire transfer|western union|moneygram|bank details|gift cards?",
     "crypto": r"bitcoin|crypto(?:currency)?|forex|investment opportunity",
     "pharmacy": r"viagra|cialis|online pharmacy|weight loss pills?",
+})
+_SOLICITATION = _cues({
+    "romance": r"(?:seeking|looking) for (?:a )?(?:serious |long[- ]term )?relationship|looking for love"
+               r"|lonely (?:woman|man|lady)|pictures of me|photos of me|hello dear",
 })
 _VOWELS = set("aeiouyäöüéèáíóú")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
@@ -130,23 +137,34 @@ def money_offer(mail: Mail) -> str | None:
     return f"an offer of money or goods ({', '.join(found)})"
 
 
+def personal_solicitation(mail: Mail) -> str | None:
+    found = [label for label, cue in _SOLICITATION.items() if cue.search(mail.lowered)]
+    if not found or mail.coding_words:
+        return None
+    return f"a personal solicitation ({', '.join(found)})"
+
+
 def gibberish(mail: Mail) -> str | None:
     if mail.has_codes or mail.attachments:
         return None
     if not mail.whole.strip():
         return "nothing written: no subject, no text, no attachment"
-    tokens = [w for w in re.findall(r"[a-zäöüéèáíóúñ]+", mail.whole.lower()) if len(w) >= 2]
+    tokens = [w for w in re.findall(r"[^\W\d_]+", mail.whole.lower()) if len(w) >= 2 or not w.isascii()]
     if not tokens:
         return "no words, only signs and numbers" if not re.search(r"\d{3,}", mail.whole) else None
     unreadable = sum(1 for w in tokens if _unreadable(w))
     known = sum(1 for w in tokens if w in _COMMON or is_coding_word(w) or is_medical_word(w))
-    if unreadable / len(tokens) >= 0.5 and known / len(tokens) < 0.2:
+    enough = unreadable >= 2 or (len(tokens) == 1 and len(tokens[0]) >= 8)
+    if enough and unreadable / len(tokens) >= 0.5 and known / len(tokens) < 0.2:
         return f"gibberish ({unreadable} of {len(tokens)} words unreadable, {known} known)"
     return None
 
 
 def _unreadable(word: str) -> bool:
-    """No vowel, five consonants in a row, a 25-letter run, or a keyboard row ("asdfasdf", "zxcvbn")."""
+    """No vowel, five consonants in a row, a 25-letter run, or a keyboard row ("asdfasdf", "zxcvbn"). Words in
+    another script are never judged."""
+    if any(ord(ch) > 0x24F for ch in word):
+        return False
     if len(word) >= 4 and not (_VOWELS & set(word)):
         return True
     letters = set(word)
@@ -288,7 +306,7 @@ def no_coding_or_medical_words(mail: Mail) -> str | None:
     return "no coding or medical word in it"
 
 
-SPAM_RULES: tuple[Rule, ...] = (advertising, money_offer, gibberish)
+SPAM_RULES: tuple[Rule, ...] = (advertising, money_offer, personal_solicitation, gibberish)
 EMERGENCY_RULES: tuple[Rule, ...] = (medical_emergency,)
 CODING_RULES: tuple[Rule, ...] = (code_mentioned, coding_words, about_the_service, carries_attachment,
                                   reply_in_a_consultation)

@@ -4,8 +4,12 @@ and the rules on their own."""
 import pytest
 
 from consultant.codes.mentions import find_mentions
+from consultant.consult.pipeline import topic_of
 from consultant.consult.screen import topic
 from consultant.consult.screen.topic import CODING, EMERGENCY, NOT_CODING, SPAM, Mail, Topic, classify
+from consultant.mail.mime import ParseLimits
+from consultant.mail.parse import parse_email
+from tests.support.corpus import corpus_folder
 
 
 def mail(text: str, subject: str = "Question", **options) -> Mail:
@@ -98,6 +102,8 @@ class TestSpam:
          "to unsubscribe.", "Grow your practice",
          "advertising (4 marketing cues: unsubscribe, click here, book a demo, growth pitch)"),
         ("Cheap Viagra, online pharmacy, no prescription", "meds", "an offer of money or goods (pharmacy)"),
+        ("Hello Dear, I am a woman seeking for a serious relationship. I will send you pictures of me.", "its me",
+         "a personal solicitation (romance)"),
         ("sdkjfh wieuryt xmcnvb qwrtpl zxcvbn", "asdf", "gibberish (5 of 6 words unreadable, 0 known)"),
         ("asdfghjk zxcvbnm", "", "gibberish (2 of 2 words unreadable, 0 known)"),
         ("!!!!!! ????", "", "no words, only signs and numbers"),
@@ -105,6 +111,15 @@ class TestSpam:
     ])
     def test_recorded_with_the_reason(self, text, subject, reason):
         assert classify(mail(text, subject)) == Topic(SPAM, (reason,))
+
+    def test_another_script_is_never_gibberish(self):
+        assert kind("Превел, вопрос", "") != SPAM and kind("にゃーーーーー", "にゃんこ") != SPAM
+        assert kind("rcpt mime", "") != SPAM  # one odd word in two is not enough
+
+    def test_the_spam_in_the_shared_corpus_is_spam(self):
+        for path in sorted(corpus_folder("flanker").glob("spam/*.eml")):
+            parsed = parse_email(path.read_bytes(), "someone@example.org", ParseLimits())
+            assert topic_of(parsed, follow_up=False).kind == SPAM, path.name
 
     def test_one_marketing_cue_in_a_coding_question_is_no_spam(self):
         assert kind("Can we give self-pay patients a discount on 99213?") == CODING
@@ -122,7 +137,8 @@ class TestRules:
 
     def test_classify_records_which_rules_ran(self):
         found = classify(mail("What is K76.0?"))
-        assert found.ran[:4] == ("advertising", "money_offer", "gibberish", "medical_emergency")
+        assert found.ran[:5] == ("advertising", "money_offer", "personal_solicitation", "gibberish",
+                                 "medical_emergency")
         assert "code_mentioned" in found.ran and "greeting_only" not in found.ran
 
     def test_the_summary_names_the_kind_and_the_reasons(self):
