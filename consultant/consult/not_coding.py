@@ -7,14 +7,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.orm import Session
 
 from consultant.consult import emails, metering
 from consultant.consult.intake import Findings, take_in
+from consultant.consult.metering import Handled
 from consultant.consult.reference import format_reference, neutral_subject
-from consultant.consult.replies import QueuedReply, queue_reply
+from consultant.consult.replies import queue_reply
 from consultant.consult.screen.topic import EMERGENCY, Topic
 from consultant.db.models import ConsultationStatus
 from consultant.mail.parse import ParsedEmail
@@ -24,14 +23,8 @@ from consultant.usage.admission import Admission
 EMAIL = "not_coding"  # the template folder and outbox kind of the fixed reply
 
 
-@dataclass(frozen=True)
-class Handled:
-    reason: str  # for the inbound row's status reason: the kind, its reasons, and what was done
-    reply: QueuedReply | None = None
-
-
 def record_spam(topic: Topic) -> Handled:
-    return Handled(f"{topic.summary()}; recorded, not answered, not charged")
+    return Handled(f"{topic.summary()}; recorded, not answered, not charged", None)
 
 
 def reply_not_coding(session: Session, settings: Settings, inbound_id: int, key: str, parsed: ParsedEmail,
@@ -47,7 +40,7 @@ def reply_not_coding(session: Session, settings: Settings, inbound_id: int, key:
     emergency = topic.kind == EMERGENCY
     done = "fixed reply with the emergency line" if emergency else "fixed reply"
     if recent_replies >= settings.auto_reply_cap_per_day:
-        return Handled(f"{topic.summary()}; no reply (automatic reply cap reached), not charged")
+        return Handled(f"{topic.summary()}; no reply (automatic reply cap reached), not charged", None)
     context = emails.not_coding(format_reference(settings.reference_prefix, taken.consultation_id),
                                 neutral_subject(settings.reference_prefix, taken.consultation_id),
                                 settings.service_name, emergency, metering.quota_line(session, settings, admission))

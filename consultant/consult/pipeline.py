@@ -169,7 +169,7 @@ def topic_of(parsed: ParsedEmail, follow_up: bool) -> Topic:
                          follow_up=follow_up))
 
 
-def _handled(session: Session, inbound_id: int, status: str, handled) -> Outcome:
+def _handled(session: Session, inbound_id: int, status: str, handled: metering.Handled) -> Outcome:
     """A message metering or screening set apart: its reason on the inbound row, and its reply if any."""
     _finish(session, inbound_id, status, handled.reason)
     return Outcome(status, (handled.reply,) if handled.reply else ())
