@@ -78,13 +78,16 @@ def split_own_text(text: str, sender_name: str = "") -> OwnText:
     return OwnText("\n".join(kept), "\n".join(sign_offs), "\n".join(lines[i] for i in sorted(headers)))
 
 
-def forward_header_lines(lines: list[str]) -> set[int]:
-    """Indexes of the header lines of each forwarded (or Outlook-style quoted) message in `lines`."""
+def forward_header_lines(lines: list[str], markers: bool = False) -> set[int]:
+    """Indexes of the header lines of each forwarded (or Outlook-style quoted) message in `lines`; with
+    `markers`, the line that opens each block too ("-----Original Message-----", a rule, a forward marker)."""
     found: set[int] = set()
     for index, line in enumerate(lines):
         if _opens_forward(lines, index):
             start = index if _FORWARD_HEADER.match(line.strip()) else index + 1
             found |= _header_block(lines, start)
+            if markers:
+                found.add(index)
     return found
 
 

@@ -77,7 +77,7 @@ def quoted_zones(text: str, ours: Ours) -> list[_Zone]:
     """Which rules read which stretch of the quoted text (see the module's docstring)."""
     lines = _lines(text)
     bare = [_PREFIX.sub("", line).strip() for _, line in lines]
-    headers = forward_header_lines(bare) | _attributions(bare)
+    headers = forward_header_lines(bare, markers=True) | _attributions(bare)
     zones: list[_Zone] = []
     index = 0
     while index < len(lines):
@@ -119,11 +119,7 @@ def _header_line(start: int, line: str) -> list[_Zone]:
 def _attributions(bare: list[str]) -> set[int]:
     found: set[int] = set()
     for index, line in enumerate(bare):
-        size = attribution_size(bare, index, line)
-        found.update(range(index, index + size))
-    # the marker lines above a header block ("-----Original Message-----", a rule) belong to the header too
-    blocks = forward_header_lines(bare)
-    found.update(i - 1 for i in blocks if i > 0 and i - 1 not in blocks and bare[i - 1] and not bare[i - 1][0].isalpha())
+        found.update(range(index, index + attribution_size(bare, index, line)))
     return found
 
 

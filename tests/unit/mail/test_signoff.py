@@ -108,3 +108,8 @@ class TestForwardHeaders:
         assert is_subject_header("> Subject: Pt Maria Lopez") == len("> Subject: ")
         assert is_subject_header("Betreff: Frage") == len("Betreff: ")
         assert is_subject_header("From: Dana") is None
+
+    def test_with_markers_the_opening_line_counts_too(self):
+        lines = ["-----Original Message-----", "From: Dana Lee <dana@clinic.example>", "Sent: Monday", "", "Old text"]
+        assert forward_header_lines(lines) == {1, 2}
+        assert forward_header_lines(lines, markers=True) == {0, 1, 2}
