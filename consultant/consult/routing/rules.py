@@ -27,7 +27,7 @@ class Case:
     questions: list[Question]
     facts: dict[tuple[str, str], CodeFact]
     policy: Policy = field(default_factory=Policy)
-    phi_kinds: list[str] = field(default_factory=list)  # kinds of the PHI spans found in subject or text
+    phi_kinds: list[str] = field(default_factory=list)  # PHI kinds in subject, text, sign-off, forward headers
     quoted_phi_kinds: list[str] = field(default_factory=list)  # kinds found in the quoted earlier messages
     attachments: tuple[str, ...] = ()
     mue_codes: frozenset[str] = frozenset()  # codes with an MUE in force on the date of service
