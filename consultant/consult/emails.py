@@ -59,3 +59,11 @@ def registration(subject: str, service_name: str, state: str, quota_line: str, t
                  confirm_url: str | None = None, valid_hours: int = 0, problem: str | None = None) -> dict:
     return {"subject": subject, "service_name": service_name, "state": state, "quota_line": quota_line,
             "token": token, "confirm_url": confirm_url, "valid_hours": valid_hours, "problem": problem}
+
+
+def not_coding(reference: str, subject: str, service_name: str, emergency: bool = False,
+               quota_line: str | None = None) -> dict:
+    """The one fixed reply to mail that is not a coding question: what the service is, and nothing charged.
+    When the mail describes a medical emergency, its first line says to call emergency services."""
+    return {"reference": reference, "subject": subject, "service_name": service_name, "emergency": emergency,
+            "quota_line": quota_line}

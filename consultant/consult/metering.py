@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from consultant.consult import emails
 from consultant.consult.intake import Findings, take_in
-from consultant.consult.reference import format_reference, reply_subject
+from consultant.consult.reference import format_reference, neutral_subject
 from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.db.base import utcnow
 from consultant import jobs
@@ -46,11 +46,11 @@ def hold(session: Session, settings: Settings, inbound_id: int, key: str, parsed
     taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix,
                     sender_id=admission.sender_id, thread=thread if trusted else None, join=trusted)
     if admission.held_for_quota:
-        name, notice_key, context = _over_quota(session, settings, admission, taken.consultation_id, parsed, phi)
+        name, notice_key, context = _over_quota(session, settings, admission, taken.consultation_id)
     else:
         name = "rate_limited"
         notice_key = f"rate_limited:s{admission.sender_id}:{utcnow():%Y-%m-%d}"
-        context = emails.rate_limited(_subject(settings, taken.consultation_id, parsed, phi), settings.service_name,
+        context = emails.rate_limited(_subject(settings, taken.consultation_id), settings.service_name,
                                       settings.sender_messages_per_hour)
     if session.scalar(select(exists().where(OutboundEmail.key == notice_key))):
         return Handled(f"{admission.hold}; notice sent before", None)
@@ -67,7 +67,7 @@ def account_command(session: Session, settings: Settings, inbound_id: int, key: 
                         consultation_status=None, phi=phi, asks=[])
     taken = take_in(session, inbound_id, key, parsed, findings, settings.reference_prefix,
                     sender_id=admission.sender_id, thread=thread)
-    subject = _subject(settings, taken.consultation_id, parsed, phi)
+    subject = _subject(settings, taken.consultation_id)
     details: dict = {}
     if admission.command == REGISTER:
         if admission.plan != plans.default_plan:
@@ -112,8 +112,8 @@ def quota_line(session: Session, settings: Settings, admission: Admission) -> st
     return quota.quota_for(session, admission.sender_id, plans_of(settings)).line()
 
 
-def _over_quota(session: Session, settings: Settings, admission: Admission, consultation_id: int,
-                parsed: ParsedEmail, phi: dict) -> tuple[str, str, dict]:
+def _over_quota(session: Session, settings: Settings, admission: Admission,
+                consultation_id: int) -> tuple[str, str, dict]:
     plans = plans_of(settings)
     current = admission.quota or quota.quota_for(session, admission.sender_id, plans)
     period = f"{current.period_start:%Y-%m-%d}" if current.period_start else "lifetime"
@@ -121,15 +121,14 @@ def _over_quota(session: Session, settings: Settings, admission: Admission, cons
     registered = plans.get(plans.registered_plan).consultations or 0
     context = emails.over_quota(
         format_reference(settings.reference_prefix, consultation_id),
-        _subject(settings, consultation_id, parsed, phi), settings.service_name, current.line(), can_register,
+        _subject(settings, consultation_id), settings.service_name, current.line(), can_register,
         max(0, registered - (current.allowance or 0)), f"{settings.web_url}/register",
         f"{current.period_end:%Y-%m-%d}" if current.period_end else None)
     return "over_quota", f"over_quota:s{admission.sender_id}:{current.plan}:{period}", context
 
 
-def _subject(settings: Settings, consultation_id: int, parsed: ParsedEmail, phi: dict) -> str:
-    # a subject that names a patient is not repeated in our reply
-    return reply_subject(settings.reference_prefix, consultation_id, "" if phi["subject"] else parsed.subject)
+def _subject(settings: Settings, consultation_id: int) -> str:
+    return neutral_subject(settings.reference_prefix, consultation_id)
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def request_registration(session: Session, settings: Settings, address: str) -> 
     key_prefix = _WEB_KEY.format(sender_id=sender.id)
     if _web_mails_last_hour(session, key_prefix) >= WEB_REGISTRATION_MAILS_PER_HOUR:
         return RegistrationRequest("too_many")
-    subject = reply_subject(settings.reference_prefix, consultation_id, "")
+    subject = _subject(settings, consultation_id)
     details: dict = {}
     if sender.plan in (None, plans.default_plan):
         state = "token_sent"

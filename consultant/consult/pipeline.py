@@ -1,5 +1,5 @@
-"""process_inbound: one stored message through parse -> screen -> understand -> enrich -> route -> draft ->
-intake -> reply.
+"""process_inbound: one stored message through parse -> guards -> admit -> topic (spam, emergency, not a
+coding question: set apart, never charged) -> screen -> understand -> enrich -> route -> draft -> intake -> reply.
 
 Idempotent: a message already past this step is left alone. It all happens in one transaction,
 so a crash leaves the row 'received' for the sweeper and a re-run makes no second reply."""
@@ -13,18 +13,20 @@ from datetime import date, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from consultant.consult import emails, metering
+from consultant.codes.mentions import find_mentions
+from consultant.consult import emails, metering, not_coding
 from consultant.consult.drafts.prepare import PreparedDraft, prepare_draft
 from consultant.consult.drafts.store import save_draft
 from consultant.consult.enrich import Enrichment, enrich
 from consultant.consult.intake import Findings, TakenIn, find_thread, held_question, opened_by, take_in
 from consultant.consult.loops import ours_came_back, record_bounce, replies_in_last_day
-from consultant.consult.reference import format_reference, reply_subject
+from consultant.consult.reference import format_reference, neutral_subject
 from consultant.consult.replies import QueuedReply, queue_reply
 from consultant.consult.routing.policy import load_policy
 from consultant.consult.routing.router import AUTO, decide
 from consultant.consult.routing.rules import Case
-from consultant.consult.screen.phi import find_phi
+from consultant.consult.screen.message import Ours, kinds, screen_message
+from consultant.consult.screen.topic import SPAM, Mail, Topic, classify
 from consultant.consult.understand.questions import understand
 from consultant.db.base import utcnow
 from consultant.db.models import ConsultationStatus, InboundEmail, InboundStatus, Question
@@ -107,17 +109,25 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     follow_up = (not opened_by(session, *held)) if held else thread is not None
     admission = admit(session, settings, inbound_id, sender_id, inbound.raw, parsed.sender, parsed.subject,
                       parsed.text, follow_up)
-    if admission.hold or admission.command:
-        act = metering.hold if admission.hold else metering.account_command
-        handled = act(session, settings, inbound_id, inbound.message_id_key, parsed, admission, thread,
-                      screen_phi(parsed), claim_replies)
-        status = InboundStatus.HELD if admission.hold else InboundStatus.PROCESSED
-        _finish(session, inbound_id, status, handled.reason)
-        return Outcome(status, (handled.reply,) if handled.reply else ())
+    if admission.command:
+        return _handled(session, inbound_id, InboundStatus.PROCESSED, metering.account_command(
+            session, settings, inbound_id, inbound.message_id_key, parsed, admission, thread,
+            screen_phi(parsed, settings), claim_replies))
+    topic = topic_of(parsed, follow_up)
+    if topic.kind == SPAM:
+        return _handled(session, inbound_id, InboundStatus.PROCESSED, not_coding.record_spam(topic))
+    recent = replies_in_last_day(session, parsed.sender)
+    if not topic.coding:  # never held for quota or rate: it costs nothing
+        return _handled(session, inbound_id, InboundStatus.PROCESSED, not_coding.reply_not_coding(
+            session, settings, inbound_id, inbound.message_id_key, parsed, admission, thread, topic,
+            screen_phi(parsed, settings), recent, claim_replies))
+    if admission.hold:
+        return _handled(session, inbound_id, InboundStatus.HELD, metering.hold(
+            session, settings, inbound_id, inbound.message_id_key, parsed, admission, thread,
+            screen_phi(parsed, settings), claim_replies))
     trusted = admission.authenticity.trusted
     thread = thread if trusted else None
 
-    recent = replies_in_last_day(session, parsed.sender)
     understood = understand_message(session, settings, parsed, recent_replies=recent, plan=admission.plan,
                                     sender_problem=admission.authenticity.problem)
     draft, decision = understood.draft, understood.draft.decision
@@ -130,9 +140,7 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     line = metering.quota_line(session, settings, admission)
 
     reference = format_reference(settings.reference_prefix, taken.consultation_id)
-    # a subject that names a patient is not repeated in our reply
-    subject = reply_subject(settings.reference_prefix, taken.consultation_id,
-                            "" if understood.phi["subject"] else parsed.subject)
+    subject = neutral_subject(settings.reference_prefix, taken.consultation_id)
     if auto:
         name, context = "answer", emails.answer(reference, subject, draft, settings.service_name, line)
     else:
@@ -151,6 +159,20 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
         reply.outbound_id,
     )
     return Outcome(InboundStatus.PROCESSED, (reply,))
+
+
+def topic_of(parsed: ParsedEmail, follow_up: bool) -> Topic:
+    """Whether the message is a coding question at all (spam, an emergency, something else), from its subject
+    and text, the codes it names, its attachments, and whether it answers a consultation."""
+    mentions = find_mentions(f"{parsed.subject}\n{parsed.text}")
+    return classify(Mail(parsed.subject, parsed.text, has_codes=bool(mentions), attachments=parsed.attachments,
+                         follow_up=follow_up))
+
+
+def _handled(session: Session, inbound_id: int, status: str, handled: metering.Handled) -> Outcome:
+    """A message metering or screening set apart: its reason on the inbound row, and its reply if any."""
+    _finish(session, inbound_id, status, handled.reason)
+    return Outcome(status, (handled.reply,) if handled.reply else ())
 
 
 @dataclass(frozen=True)
@@ -189,13 +211,13 @@ def understand_message(session: Session, settings: Settings, parsed: ParsedEmail
                        on: date | None = None, recent_replies: int = 0, plan: str | None = None,
                        sender_problem: str | None = None) -> Understood:
     """screen -> understand -> enrich -> route -> draft, for one parsed message; writes nothing."""
-    phi = screen_phi(parsed)
+    phi = screen_phi(parsed, settings)
     questions = understand(parsed.text, parsed.attachments)
     enrichment = enrich(session, parsed.text, on=on)
     case = Case(
         text=parsed.text, questions=questions, facts=enrichment.by_mention,
         policy=load_policy(settings.routing_policy).for_plan(plan), sender_problem=sender_problem,
-        phi_kinds=[span["kind"] for spans in phi.values() for span in spans],
+        phi_kinds=kinds(phi, "subject", "text", "signature", "forward_headers"), quoted_phi_kinds=kinds(phi, "quoted"),
         attachments=parsed.attachments, mue_codes=enrichment.mue_codes,
         described_modifiers=enrichment.described_modifiers,
         recent_replies=recent_replies, reply_cap=settings.auto_reply_cap_per_day,
@@ -206,12 +228,10 @@ def understand_message(session: Session, settings: Settings, parsed: ParsedEmail
     return Understood(enrichment, phi, asks, draft)
 
 
-def screen_phi(parsed: ParsedEmail) -> dict:
-    """Where the subject and the question may name a patient: offsets and kinds, never the text."""
-    return {
-        "subject": [span.as_dict() for span in find_phi(parsed.subject, parsed.sender)],
-        "text": [span.as_dict() for span in find_phi(parsed.text, parsed.sender)],
-    }
+def screen_phi(parsed: ParsedEmail, settings: Settings) -> dict:
+    """Where each part of the message (subject, text, quoted, signature, forward headers) may name a patient:
+    offsets and kinds per part, never the text."""
+    return screen_message(parsed, Ours(settings.accepted_addresses, settings.service_name))
 
 
 def _lock(session: Session, inbound_id: int):

@@ -18,9 +18,15 @@ def find_reference(prefix: str, subject: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def neutral_subject(prefix: str, consultation_id: int) -> str:
+    """The subject of every automatic reply: it never repeats the sender's subject, which may name a patient
+    the screen did not recognise. Threading goes by In-Reply-To and References (and this tag)."""
+    return f"Your coding question {subject_tag(prefix, consultation_id)}"
+
+
 def reply_subject(prefix: str, consultation_id: int, original: str) -> str:
-    """'Re: <original> [CC-000042]', without stacking Re: or tags."""
+    """'Re: <original> [CC-000042]', without stacking Re: or tags (a reviewer's reply)."""
     tag = subject_tag(prefix, consultation_id)
     base = re.sub(rf"\s*\[{re.escape(prefix)}-\d+\]", "", original, flags=re.IGNORECASE).strip()
     base = re.sub(r"^((re|aw|sv|fwd?)\s*:\s*)+", "", base, flags=re.IGNORECASE).strip()
-    return f"Re: {base} {tag}" if base else f"Your coding question {tag}"
+    return f"Re: {base} {tag}" if base else neutral_subject(prefix, consultation_id)

@@ -1,6 +1,8 @@
 """Raw bytes -> ParsedEmail: who asked what, in which thread, and whether a machine sent it.
 
-Body extraction is a short chain of named steps: pick part -> HTML to text -> strip quotes -> strip signature."""
+Body extraction is a short chain of named steps: pick part -> HTML to text -> strip quotes -> strip signature
+-> cut the sign-off and the forwarded header lines. What is cut is kept apart (quoted, signature,
+forward_headers): screening reads every part, answering only the text."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from consultant.mail.mime import (
     has_tnef,
     walk,
 )
-from consultant.mail.quotes import FORWARD_SUBJECT, split_quoted, strip_signature
+from consultant.mail.quotes import FORWARD_SUBJECT, split_quoted, split_signature, strip_signature
+from consultant.mail.signoff import split_own_text
 from consultant.settings import get_settings
 
 __all__ = ["ParsedEmail", "UnparseableEmail", "parse_email", "split_quoted", "strip_signature"]
@@ -52,6 +55,8 @@ class ParsedEmail:
     machine: str | None
     attachments: tuple[str, ...] = ()
     defects: tuple[str, ...] = field(default_factory=tuple)
+    signature: str = ""  # the sender's sign-off block and "-- " signature, cut from the text
+    forward_headers: str = ""  # the From/Date/To/Subject lines of forwarded messages, cut from the text
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -97,18 +102,22 @@ def _extract(message: Message, envelope_from: str) -> ParsedEmail:
     if not body.strip() and has_tnef(message):
         raise UnparseableEmail("the text is only in a TNEF winmail.dat (Outlook rich text), which is not read")
     text, quoted = split_quoted(body, forwarded=bool(FORWARD_SUBJECT.match(subject)))
+    text, signature = split_signature(text)
+    own = split_own_text(text, name)
     return ParsedEmail(
         message_id=_first_msgid(_header(message, "Message-ID")),
         sender=sender,
         sender_name=name,
         subject=subject,
-        text=_BLANK_LINES.sub("\n\n", strip_signature(text)).strip(),
+        text=_BLANK_LINES.sub("\n\n", own.text).strip(),
         quoted=quoted,
         in_reply_to=_first_msgid(_header(message, "In-Reply-To")),
         references=tuple(_MSGID.findall(_header(message, "References"))),
         machine=machine_kind(message, sender, envelope_from),
         attachments=tuple(attachment_names(message)),
         defects=tuple(sorted({type(d).__name__ for part in walk(message) for d in part.defects})),
+        signature="\n".join(part.strip("\n") for part in (own.sign_off, signature) if part.strip()),
+        forward_headers=own.forward_headers,
     )
 
 

@@ -55,10 +55,10 @@ def split_quoted(body: str, forwarded: bool = False) -> tuple[str, str]:
         if is_forward_marker(stripped):
             text.extend(lines[index:])
             break
-        if _starts_history(lines, index, stripped):
+        if starts_history(lines, index, stripped):
             quoted.extend(lines[index:])
             break
-        size = 1 if stripped.startswith(">") else _attribution_size(lines, index, stripped)
+        size = 1 if stripped.startswith(">") else attribution_size(lines, index, stripped)
         if size:
             quoted.extend(lines[index : index + size])
             index += size
@@ -72,7 +72,7 @@ def is_forward_marker(stripped: str) -> bool:
     return any(p.match(stripped) for p in _FORWARD_MARKERS)
 
 
-def _attribution_size(lines: list[str], index: int, stripped: str) -> int:
+def attribution_size(lines: list[str], index: int, stripped: str) -> int:
     """How many lines the "On ... wrote:" line above a quote takes (Gmail wraps a long one in two)."""
     if any(p.match(stripped) for p in _ATTRIBUTIONS):
         return 1
@@ -83,7 +83,7 @@ def _attribution_size(lines: list[str], index: int, stripped: str) -> int:
     return 0
 
 
-def _starts_history(lines: list[str], index: int, stripped: str) -> bool:
+def starts_history(lines: list[str], index: int, stripped: str) -> bool:
     if any(p.match(stripped) for p in _HISTORY_STARTS):
         return True
     if not _HEADER_BLOCK.match(stripped):
@@ -92,22 +92,34 @@ def _starts_history(lines: list[str], index: int, stripped: str) -> bool:
 
 
 def strip_signature(text: str) -> str:
-    """Drop everything from a "-- " line on, up to a forwarded message (which is kept), and a
-    closing "Sent from my iPhone"-style line."""
+    """The text without its "-- " signature and closing "Sent from my iPhone"-style line."""
+    return split_signature(text)[0]
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """(the text, its signature): everything from a "-- " line on, up to a forwarded message (which is kept),
+    and a closing "Sent from my iPhone"-style line."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if line.rstrip() == "--":
             rest = lines[index + 1 :]
             forward = next((i for i, l in enumerate(rest) if is_forward_marker(l.strip())), None)
             own = "\n".join(lines[:index])
-            return own if forward is None else own + "\n" + strip_signature("\n".join(rest[forward:]))
-    return _strip_mobile_signature(lines)
+            if forward is None:
+                return own, "\n".join(lines[index:])
+            forwarded, signature = split_signature("\n".join(rest[forward:]))
+            return own + "\n" + forwarded, _joined("\n".join(lines[index : index + 1 + forward]), signature)
+    return _split_mobile_signature(lines)
 
 
-def _strip_mobile_signature(lines: list[str]) -> str:
+def _split_mobile_signature(lines: list[str]) -> tuple[str, str]:
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
     if end and _MOBILE_SIGNATURES.match(lines[end - 1].strip()):
-        end -= 1
-    return "\n".join(lines[:end])
+        return "\n".join(lines[: end - 1]), lines[end - 1]
+    return "\n".join(lines[:end]), ""
+
+
+def _joined(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)

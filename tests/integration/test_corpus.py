@@ -97,9 +97,17 @@ def not_a_bounce(outcome: FileOutcome) -> str | None:
     return final_with_reason(outcome)
 
 
+def spam(outcome: FileOutcome) -> str | None:
+    if outcome.status != InboundStatus.PROCESSED or not outcome.reason.startswith("spam: "):
+        return f"not recorded as spam: {outcome.status} ({outcome.reason})"
+    return "answered" if outcome.replies else None
+
+
 def flanker_expectation(outcome: FileOutcome) -> str | None:
     if outcome.name.startswith(("bounce/", "complaints/")):
         return machine_mail(outcome)
+    if outcome.name.startswith("spam/"):
+        return spam(outcome)
     return final_with_reason(outcome)
 
 
@@ -111,7 +119,7 @@ class TestCorpus:
     def test_sisimai_not_bounces_are_not_taken_for_bounces(self, app):
         check(*run_folder(app, corpus_folder("sisimai-not-bounces")), not_a_bounce)
 
-    def test_flanker_goes_through_and_its_bounces_and_complaints_are_machine_mail(self, app):
+    def test_flanker_goes_through_its_bounces_and_complaints_are_machine_mail_and_its_spam_spam(self, app):
         check(*run_folder(app, corpus_folder("flanker")), flanker_expectation)
 
     def test_mail_parser_goes_through_or_is_quarantined_with_a_reason(self, app):

@@ -47,7 +47,7 @@ class TestConsultantRun:
         assert message["Auto-Submitted"] == "auto-replied"
         assert message["Message-ID"].endswith("@consultant.localhost>")
         assert message["X-Injected"] is None
-        assert message["Subject"] == "Re: Fatty liver code X-Injected: yes [CC-000001]"
+        assert message["Subject"] == "Your coding question [CC-000001]"  # never the sender's subject
         header_block = reply.raw.split(b"\r\n\r\n", 1)[0]
         assert all(line.startswith((b" ", b"\t")) or b":" in line for line in header_block.split(b"\r\n"))
         text = message.get_body(("plain",)).get_content()
@@ -63,11 +63,31 @@ class TestConsultantRun:
             service.env,
         )
         assert "Fatty (change of) liver, not elsewhere classified" in asked.stdout
-        assert asked.stdout.startswith("Subject: Re: Coding question [CC-")
+        assert asked.stdout.startswith("Subject: Your coding question [CC-")
         usage = json.loads(run_command(consultant_argv("usage", "--json"), service.env).stdout)
         assert [(u["address"], u["questions"], u["replies"]) for u in usage] == [("newcomer@example.org", 1, 1)]
         table = run_command(consultant_argv("usage"), service.env).stdout
         assert "newcomer@example.org" in table.splitlines()[1]
+
+    def test_an_emergency_gets_the_emergency_reply_and_is_not_charged(self, service, smtp_sink):
+        send(service.port, question_email("I have chest pain and my left arm is numb. What should I do?",
+                                          subject="please help", message_id="<er@example.org>"))
+        [reply] = smtp_sink.wait_for(1, timeout=20)
+        message = reply.message
+        text = " ".join(message.get_body(("plain",)).get_content().split())
+        assert text.startswith("Hello, If you or someone with you may be having a medical emergency, call emergency "
+                               "services now: 911 in the US")
+        assert "has not been counted against any plan" in text and "certified coder" not in text
+        assert message["Subject"] == "Your coding question [CC-000001]"
+        assert message["In-Reply-To"] == "<er@example.org>" and message["Auto-Submitted"] == "auto-replied"
+        shown = json.loads(run_command(consultant_argv("senders", "show", "coder@example.org", "--json"),
+                                       service.env).stdout)
+        assert shown["quota"]["used"] == 0
+        [row] = json.loads(run_command(consultant_argv("inbox", "list", "--status", "all", "--json"),
+                                       service.env).stdout)
+        assert row["status"] == "processed"
+        assert row["reason"] == ("a possible medical emergency: describes a possible medical emergency (chest pain, "
+                                 "numbness); fixed reply with the emergency line, not charged")
 
     def test_data_survives_a_restart(self, tmp_path, smtp_sink):
         port = free_port()
@@ -80,7 +100,7 @@ class TestConsultantRun:
                 smtp_sink.wait_for(round_number, timeout=10)
                 assert run.stop() == 0
         subjects = [m.message["Subject"] for m in smtp_sink.messages]
-        assert subjects == ["Re: Code question [CC-000001]", "Re: Code question [CC-000002]"]
+        assert subjects == ["Your coding question [CC-000001]", "Your coding question [CC-000002]"]
 
 
 class TestWithoutRelay:

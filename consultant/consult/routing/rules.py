@@ -24,7 +24,8 @@ class Case:
     questions: list[Question]
     facts: dict[tuple[str, str], CodeFact]
     policy: Policy = field(default_factory=Policy)
-    phi_kinds: list[str] = field(default_factory=list)  # kinds of the PHI spans found in subject or text
+    phi_kinds: list[str] = field(default_factory=list)  # PHI kinds in subject, text, sign-off, forward headers
+    quoted_phi_kinds: list[str] = field(default_factory=list)  # kinds found in the quoted earlier messages
     attachments: tuple[str, ...] = ()
     mue_codes: frozenset[str] = frozenset()  # codes with an MUE in force on the date of service
     described_modifiers: frozenset[str] = frozenset()  # modifiers the catalog has a descriptor for
@@ -43,6 +44,14 @@ def phi_present(case: Case) -> str | None:
     if not case.phi_kinds:
         return None
     return f"possible patient identifiers ({', '.join(sorted(set(case.phi_kinds)))}): a person must answer"
+
+
+def phi_in_quoted_text(case: Case) -> str | None:
+    """A question answered above a quoted message that names the patient ("Is N39.0 right for her?")."""
+    if not case.quoted_phi_kinds:
+        return None
+    kinds = ", ".join(sorted(set(case.quoted_phi_kinds)))
+    return f"possible patient identifiers in the quoted earlier message ({kinds}): a person must answer"
 
 
 def sender_not_authenticated(case: Case) -> str | None:
@@ -155,8 +164,8 @@ def _label(intent: str) -> str:
     return intent.replace("_", " ")
 
 
-EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, sender_not_authenticated, plan_reviews_everything,
-                                      reply_cap_reached, attachment_carries_question)
+EMAIL_RULES: tuple[EmailRule, ...] = (phi_present, phi_in_quoted_text, sender_not_authenticated,
+                                      plan_reviews_everything, reply_cap_reached, attachment_carries_question)
 QUESTION_RULES: tuple[QuestionRule, ...] = (
     intent_not_answered_automatically, low_confidence, no_code_to_answer_from, code_not_describable,
     pair_needs_two_codes, pair_not_checked, units_without_mue,

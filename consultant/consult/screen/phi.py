@@ -7,14 +7,16 @@ Decisions (each has examples in tests/fixtures/phi/labelled.jsonl):
 - name: 1-3 capitalised words (initials "J." and "O'Brien", "McNeil", "Smith-Jones" too) after a patient cue:
   "Patient", "Pt"/"Pt.", "patient name", "Name:", "Mr."/"Mrs."/"Ms."/"Miss". "Dr." is no cue: a doctor's
   name is not the patient's. The first word must not be a common word ("Patient was seen", "Patient
-  Portal", "Patient Protection and Affordable Care Act"): a stop list; a later stop word ends the name.
-  "PT" in capitals is physical therapy, never a cue. Names in capitals count only after "Name:"/"patient
-  name".
+  Portal", "Patient Protection and Affordable Care Act", "Patient Financial Services"): a stop list; a later
+  stop word ends the name. "PT" in capitals is physical therapy, never a cue. Names in capitals count only
+  after "Name:"/"patient name". In a subject (SUBJECT_RULES) two or three capitalised words after
+  "about"/"regarding"/"concerning" are a name too ("Question about Maria Garcia-Lopez"), unless one is a
+  coding, medical or payer word ("Question about Critical Care", "about Blue Cross").
 - date: any date with a day: 01/02/1950, 1-2-50, 2026-03-02, "March 2, 2026", "2 Mar 2026". A month and day
   without a year ("3/4", "March 2") counts after a patient cue (DOB, DOS, born, admitted, seen on ...). A
   bare year, "March 2026", "Q3 2026" and "FY2026" are not dates of a person. Dates after a policy word
-  (effective, published, released, revised, updated, transmittal, deadline) are a rule's dates, not a
-  patient's: "codes effective October 1, 2025".
+  (effective, published, released, revised, updated, transmittal, deadline, renewing) are a rule's or a
+  plan's dates, not a patient's: "codes effective October 1, 2025".
 - age: over 89 only ("92-year-old", "age 95", "93 yo", "aged 101", "94 y/o"); younger ages are not
   identifiers.
 - phone/fax: US formats with a separator ((555) 201-3344, 555-201-3344, 555.201.3344, +1 555 201 3344);
@@ -40,6 +42,10 @@ Decisions (each has examples in tests/fixtures/phi/labelled.jsonl):
 - device: serial number / S/N / SN / device ID / UDI after its cue.
 - Overlapping spans merge into one, of the more specific kind (ssn > mrn > license > device > email > url >
   ip > fax > phone > date > age > address > zip > name).
+- Parts (consultant/consult/screen/message.py): the question text, subject and quoted text get every rule;
+  the sender's sign-off and the header lines of a forwarded or quoted message (From, Date, To) only
+  PATIENT_RULES (ssn, mrn, license, device, age), since their names, dates, phones and addresses are the
+  correspondents' own.
 - Never PHI: code mentions (K76.0, 99213, S72.001A, 0DTJ4ZZ, modifiers), NCCI/MUE figures, units, money,
   years, quarters, LCD/NCD numbers, NPIs.
 """
@@ -51,6 +57,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from consultant.consult.screen.vocabulary import is_subject_matter
 from consultant.us_states import PLAIN_STATES, STATE_NAMES, STATES
 
 NAME, DATE, AGE, PHONE, FAX, EMAIL, ADDRESS, ZIP = "name", "date", "age", "phone", "fax", "email", "address", "zip"
@@ -99,6 +106,8 @@ _NAME_STOP = frozenset(
     presentation complaint complaints condition conditions population populations selection centered
     experience experiences engagement demographics registration access flow monitoring transport
     health health's family friendly controlled relationship relations initiated education's
+    financial billing business accounting liaison navigator navigation coordinator representative affairs
+    support scheduling transportation relations registrar
     """.split())
 _TITLE_CUE = re.compile(r"(?:Mr|Mrs|Ms)\.?\s+|Miss\s+")
 
@@ -133,6 +142,29 @@ def _skip_gap(text: str, position: int) -> int:
     return gap.end() if gap else position
 
 
+# "Question about Maria Garcia-Lopez": in a subject, two or three capitalised words after about/regarding
+_ABOUT_CUE = re.compile(r"\b(?i:about|regarding|concerning)\s*:?\s+(?=[A-Z])")
+
+
+def _subject_names(text: str, sender: str) -> Iterator[PhiSpan]:
+    for cue in _ABOUT_CUE.finditer(text):
+        position, names = cue.end(), []
+        while len(names) < 3:
+            match = _NAME_WORD.match(text, position)
+            if match is None or (match.end() < len(text) and text[match.end()].isalnum()):
+                break
+            word = match.group()
+            if word.endswith(".") or word.lower() in _NAME_STOP or is_subject_matter(word):
+                break
+            names.append(match)
+            gap = re.compile(r"[ \t]+").match(text, match.end())
+            if gap is None:
+                break
+            position = gap.end()
+        if len(names) >= 2:
+            yield PhiSpan(NAME, names[0].start(), names[-1].end())
+
+
 # --- date -------------------------------------------------------------------------------------------------------
 
 _MONTHS = (r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -149,7 +181,7 @@ _SHORT_DATE = re.compile(  # "DOB 3/4", "seen on March 2": a day without a year,
     rf"((?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}/\d{{1,2}}(?![/\d]))", re.IGNORECASE)
 _POLICY_BEFORE = re.compile(
     r"\b(?:effective|eff\.|published|released|revised|updated?|transmittal|deadline|guidelines?|"
-    r"implementation|implemented|retired|deleted|expires|sunset)\b[^.\n]{0,20}\Z", re.IGNORECASE)
+    r"implementation|implemented|retired|deleted|expires|sunset|renews?|renewing|renewal)\b[^.\n]{0,20}\Z", re.IGNORECASE)
 
 
 def _dates(text: str, sender: str) -> Iterator[PhiSpan]:
@@ -343,11 +375,16 @@ def _devices(text: str, sender: str) -> Iterator[PhiSpan]:
 
 RULES: tuple[Rule, ...] = (
     _ssns, _mrns, _licenses, _devices, _emails, _urls, _ips, _phones, _dates, _ages, _addresses, _zips, _names)
+# a subject is short and often only names its patient: uncued names after "about" count there too
+SUBJECT_RULES: tuple[Rule, ...] = (*RULES, _subject_names)
+# what names a patient even in the sender's sign-off or a header line, where names, dates, phones and addresses
+# are the correspondents' own
+PATIENT_RULES: tuple[Rule, ...] = (_ssns, _mrns, _licenses, _devices, _ages)
 
 
-def find_phi(text: str, sender: str | None = None) -> list[PhiSpan]:
+def find_phi(text: str, sender: str | None = None, rules: tuple[Rule, ...] = RULES) -> list[PhiSpan]:
     """The identifiers in text, in order, overlapping spans merged into the more specific kind."""
-    spans = sorted((span for rule in RULES for span in rule(text, sender or "")), key=lambda s: (s.start, -s.end))
+    spans = sorted((span for rule in rules for span in rule(text, sender or "")), key=lambda s: (s.start, -s.end))
     merged: list[PhiSpan] = []
     for span in spans:
         if merged and span.start < merged[-1].end:

@@ -227,3 +227,36 @@ class TestRenewalSweep:
         assert released(dispatched) == [first_held]
         run_dispatched(metered, dispatched)
         assert inbound_status(first_held)[0] == "processed" and inbound_status(second_held)[0] == "held"
+
+
+class TestNotCodingIsNeverCharged:
+    WEATHER = "What's the weather going to be like in Denver this weekend?"
+
+    def test_a_guests_weather_question_leaves_the_consultation_for_the_real_question(self, metered):
+        inbound_id, first = ask(metered, self.WEATHER, subject="Quick question")
+        kind, _, text = reply_of(first)
+        assert kind == "not_coding" and "Consultations left on your plan (guest): 1 of 1." in text
+        assert inbound_status(inbound_id)[1].endswith("; fixed reply, not charged") and charges() == 0
+        kind, _, text = reply_of(ask(metered)[1])
+        assert kind == "answer" and "0 of 1" in text and charges() == 1
+
+    def test_over_quota_an_emergency_still_gets_its_reply_and_no_notice(self, metered):
+        ask(metered)
+        inbound_id, outcome = ask(metered, "My husband collapsed and he isn't breathing", subject="help")
+        kind, _, text = reply_of(outcome)
+        assert kind == "not_coding" and "911" in text and "REGISTER" not in text
+        assert inbound_status(inbound_id)[0] == "processed" and charges() == 1
+
+    def test_spam_from_a_guest_over_quota_gets_no_notice(self, metered):
+        ask(metered)
+        inbound_id, outcome = ask(metered, "You have won! Claim your prize by wire transfer.", subject="WINNER")
+        assert outcome.outbound_ids == ()
+        assert inbound_status(inbound_id) == (
+            "processed", "spam: an offer of money or goods (prize, transfer); recorded, not answered, not charged")
+        with session_scope() as session:
+            kinds = session.scalars(select(OutboundEmail.kind)).all()
+        assert kinds == ["answer"] and charges() == 1
+
+    def test_register_is_an_account_command_not_a_non_coding_message(self, metered):
+        _, asked = ask(metered, "REGISTER", subject="register")
+        assert reply_of(asked)[0] == "registration"

@@ -77,12 +77,43 @@ class TestNames:
         "Patient was seen for I10.", "Patient is stable.", "Patient has K21.9.", "Patient presented with R55.",
         "Patient denies pain.", "Patient returns for removal.", "Patient Portal message", "Dr. Weinberg documented",
         "PT evaluation 97162", "the patient had 99213", "Patient with COPD",
+        "I work in Patient Financial Services", "Patient Access called", "Patient Business Office",
     ])
     def test_not_without_a_name(self, text):
         assert _rule(phi._names, text) == []
 
     def test_at_most_three_words(self):
         assert _rule(phi._names, "Patient Ana Lucia Maria Ferreira") == ["Ana Lucia Maria"]
+
+
+class TestSubjectNames:
+    @pytest.mark.parametrize("subject, name", [
+        ("Question about Maria Garcia-Lopez", "Maria Garcia-Lopez"),
+        ("Re: question regarding Thomas O'Neill", "Thomas O'Neill"),
+        ("concerning Ana Lucia Ferreira Santos", "Ana Lucia Ferreira"),
+        ("About: Derek Fairweather's claim", "Derek Fairweather"),
+    ])
+    def test_capitalised_words_after_about(self, subject, name):
+        assert _rule(phi._subject_names, subject) == [name]
+
+    @pytest.mark.parametrize("subject", [
+        "Question about Critical Care", "Question about Medicare Advantage", "about Blue Cross denials",
+        "Question about Knee Arthroscopy", "Question about Dr. Patel", "question about modifier 25",
+        "Question about Maria", "Question about K76.0", "Question About Global Period",
+    ])
+    def test_not_subject_matter_or_one_word(self, subject):
+        assert _rule(phi._subject_names, subject) == []
+
+    def test_only_the_subject_rules_read_them(self):
+        assert find_phi("Question about Maria Garcia-Lopez") == []
+        assert [s.kind for s in find_phi("Question about Maria Garcia-Lopez", rules=phi.SUBJECT_RULES)] == ["name"]
+
+
+class TestPatientRules:
+    def test_a_sign_off_keeps_only_what_names_a_patient(self):
+        text = "Jane Coder, CPC\nPatient Financial Services\n(555) 201-3344\njane@other.example\nMRN 00448127"
+        assert [(s.kind, text[s.start:s.end]) for s in find_phi(text, rules=phi.PATIENT_RULES)] == [
+            ("mrn", "00448127")]
 
 
 class TestDates:
@@ -96,7 +127,7 @@ class TestDates:
 
     @pytest.mark.parametrize("text", ["in 2026", "March 2026", "Q3 2026", "FY2026", "a ratio 1/2/3", "1-3 units",
                                       "codes effective October 1, 2025", "20610/99213", "version 2.1.3",
-                                      "13/45/2026"])
+                                      "13/45/2026", "renewing on 2026-12-01"])
     def test_not_dates_of_a_person(self, text):
         assert _rule(phi._dates, text) == []
 

@@ -69,7 +69,7 @@ class TestProcessInbound:
         assert reply["References"] == "<k76@example.org>"
         assert reply["Auto-Submitted"] == "auto-replied"
         assert reply["To"] == "coder@example.org"
-        assert reply["Subject"] == "Re: Code question [CC-000001]"
+        assert reply["Subject"] == "Your coding question [CC-000001]"  # never the sender's subject
         assert reply["Message-ID"].endswith("@consultant.localhost>")
         assert outbound(outcome.outbound_ids[0]).kind == "answer"
 
@@ -348,6 +348,55 @@ class TestPatientIdentifiers:
         assert reply["Subject"] == "Your coding question [CC-000001]"
         assert b"Mary" not in outbound(outcome.outbound_ids[0]).raw
 
+    def test_a_name_without_a_cue_in_the_subject_is_found_and_never_echoed(self, app):
+        outcome = process(app, receive(question_email("Is K76.0 billable?",
+                                                      subject="Question about Maria Garcia-Lopez")))
+        assert parsed_reply(outcome.outbound_ids[0])["Subject"] == "Your coding question [CC-000001]"
+        assert b"Garcia" not in outbound(outcome.outbound_ids[0]).raw
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert [(s["kind"], question.subject[s["start"]:s["end"]]) for s in question.phi["subject"]] == [
+            ("name", "Maria Garcia-Lopez")]
+        assert question.route == "review"
+
+    def test_a_patient_in_the_quoted_part_holds_the_question(self, app):
+        body = ("Is N39.0 right for her?\n\nOn Mon, Jan 5, 2026 at 9:00 AM Dana Lee <dana@clinic.example> wrote:\n"
+                "> Pt Maria Garcia-Lopez, DOB 04/12/1958, MRN 00448127\n> UTI, culture positive.\n")
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        raw = outbound(outcome.outbound_ids[0]).raw
+        assert all(secret not in raw for secret in (b"Garcia", b"04/12/1958", b"00448127"))
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert question.route == "review" and question.text == "Is N39.0 right for her?"
+        assert {s["kind"] for s in question.phi["quoted"]} == {"name", "date", "mrn"}
+        assert question.route_reasons[0] == ("possible patient identifiers in the quoted earlier message "
+                                             "(date, mrn, name): a person must answer")
+
+    def test_the_coders_own_sign_off_does_not_hold_the_answer(self, app):
+        body = ("What is ICD-10-CM code K76.0?\n\nThanks,\nJane Coder, CPC\nPatient Financial Services\n"
+                "St. Mary's Medical Center\nPhone (555) 201-3344 | Fax (555) 201-3345\n")
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+        assert question.text == "What is ICD-10-CM code K76.0?"
+        assert question.phi["signature"] == [] and question.route == "auto"
+
+    def test_a_forwarded_question_is_answered_without_reading_its_headers_as_a_patient(self, app):
+        body = ("---------- Forwarded message ---------\n"
+                "From: Dana Lee <dana@clinic.example>\nDate: Mon, Jan 5, 2026 at 9:12 AM\nSubject: liver code\n"
+                "To: Jane Coder <coder@example.org>\n\nWhat is ICD-10-CM code K76.0?\n\nThanks,\nDana Lee\n555-201-3344")
+        outcome = process(app, receive(question_email(body, subject="Fwd: liver code")))
+        assert outbound(outcome.outbound_ids[0]).kind == "answer"
+
+    def test_a_patients_phone_in_the_body_still_holds_it(self, app):
+        body = "Patient called from 555-201-3344: what is ICD-10-CM code K76.0?\n\nThanks,\nJane"
+        outcome = process(app, receive(question_email(body)))
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        with session_scope() as session:
+            assert [s["kind"] for s in session.scalars(select(Question)).one().phi["text"]] == ["phone"]
+
 
 class TestServiceLevel:
     def test_the_acknowledgement_promises_the_configured_response_time(self, configure, catalog_db, tmp_path):
@@ -479,3 +528,93 @@ class TestThreadsAcrossAnOrganisation:
         with session_scope() as session:
             threads = session.execute(select(Question.consultation_id).order_by(Question.id)).scalars().all()
         assert threads == [1, 1, 2]
+
+
+def inbound_reason(inbound_id: int) -> tuple[str, str]:
+    with session_scope() as session:
+        row = session.get(InboundEmail, inbound_id)
+        return row.status, row.status_reason
+
+
+def usage_kinds() -> list[str]:
+    with session_scope() as session:
+        return sorted(session.scalars(select(UsageEvent.kind)).all())
+
+
+class TestNotACodingQuestion:
+    WEATHER = "Hi, what's the weather going to be like in Denver this weekend? Thanks"
+    EMERGENCY = "I have chest pain and my left arm is numb. Is this serious? Who can I talk to?"
+
+    def test_a_weather_question_gets_the_fixed_reply_and_is_not_charged(self, app):
+        inbound_id = receive(question_email(self.WEATHER, subject="Quick question"))
+        outcome = process(app, inbound_id)
+        row = outbound(outcome.outbound_ids[0])
+        reply = parsed_reply(row.id)
+        text = " ".join(reply.get_body(("plain",)).get_content().split())
+        assert row.kind == "not_coding" and reply["Subject"] == "Your coding question [CC-000001]"
+        assert "a consultation service for professional medical coders" in text
+        assert "has not been counted against any plan" in text and "911" not in text
+        assert reply["Auto-Submitted"] == "auto-replied" and reply.get_body(("html",)) is not None
+        assert inbound_reason(inbound_id) == ("processed", "not a coding question: about something else (weather); "
+                                                           "no coding or medical word in it; fixed reply, not charged")
+        assert usage_kinds() == []
+        with session_scope() as session:
+            question = session.scalars(select(Question)).one()
+            assert (question.route, question.consultation.status) == ("not_coding", "answered")
+            assert question.route_reasons == ["about something else (weather)", "no coding or medical word in it"]
+            assert session.scalars(select(Draft)).all() == []
+
+    def test_an_emergency_gets_the_fixed_reply_with_the_emergency_line_first(self, app):
+        inbound_id = receive(question_email(self.EMERGENCY, subject="please help"))
+        outcome = process(app, inbound_id)
+        text = parsed_reply(outcome.outbound_ids[0]).get_body(("plain",)).get_content().replace("\r\n", "\n")
+        first = text.split("\n\n")[1]
+        assert first.startswith("If you or someone with you may be having a medical emergency, call emergency "
+                                "services now: 911 in the US")
+        assert "certified coder" not in text and "24 hours" not in text
+        assert inbound_reason(inbound_id) == (
+            "processed", "a possible medical emergency: describes a possible medical emergency (chest pain, numbness); "
+                         "fixed reply with the emergency line, not charged")
+        assert usage_kinds() == []
+
+    @pytest.mark.parametrize("text, subject, reason", [
+        ("Congratulations, you have won the lottery! Send your bank details to claim your prize.", "WINNER",
+         "spam: an offer of money or goods (prize, transfer); recorded, not answered, not charged"),
+        ("sdkjfh wieuryt xmcnvb qwrtpl", "zxcvbn",
+         "spam: gibberish (5 of 5 words unreadable, 0 known); recorded, not answered, not charged"),
+    ])
+    def test_spam_and_gibberish_are_recorded_with_the_reason_only(self, app, text, subject, reason):
+        inbound_id = receive(question_email(text, subject=subject))
+        outcome = process(app, inbound_id)
+        assert outcome.status == "processed" and outcome.outbound_ids == ()
+        assert inbound_reason(inbound_id) == ("processed", reason)
+        assert count_rows(Question) == count_rows(Consultation) == count_rows(OutboundEmail) == 0
+        assert usage_kinds() == []
+
+    def test_a_terse_coding_question_without_a_code_is_still_a_consultation(self, app):
+        inbound_id = receive(question_email("how do I code a screening colonoscopy that turned diagnostic?",
+                                            subject="quick q"))
+        outcome = process(app, inbound_id)
+        assert outbound(outcome.outbound_ids[0]).kind == "acknowledgement"
+        assert usage_kinds() == ["consultation", "question"]
+
+    def test_a_thank_you_in_the_thread_stays_in_the_consultation(self, app):
+        first = process(app, receive(question_email("What is K76.0?", message_id="<t@example.org>")))
+        ours = outbound(first.outbound_ids[0]).message_id
+        second = process(app, receive(question_email("Thanks so much, that cleared it up!",
+                                                     subject="Re: Your coding question [CC-000001]",
+                                                     in_reply_to=ours, references=f"<t@example.org> {ours}")))
+        assert outbound(second.outbound_ids[0]).kind == "acknowledgement"
+        assert count_rows(Consultation) == 1
+
+    def test_past_the_daily_cap_nothing_is_sent(self, configure, catalog_db, tmp_path):
+        import shutil
+
+        copy = tmp_path / "capped.sqlite3"
+        shutil.copyfile(catalog_db, copy)
+        settings = configure(database_url=f"sqlite:///{copy}", auto_reply_cap_per_day="1")
+        assert process(settings, receive(question_email(self.WEATHER, subject="q"))).outbound_ids
+        inbound_id = receive(question_email(self.EMERGENCY, subject="q"))
+        assert process(settings, inbound_id).outbound_ids == ()
+        assert inbound_reason(inbound_id)[1].endswith("; no reply (automatic reply cap reached), not charged")
+        assert count_rows(Question) == 2 and usage_kinds() == []

@@ -74,8 +74,8 @@ class TestParseEmail:
     def test_a_sentence_starting_with_from_is_question_text(self):
         body = "Which code applies?\nFrom: the operative report, a closed fracture of the femur.\nThanks"
         parsed = _parsed(body)
-        assert parsed.text == body
-        assert parsed.quoted == ""
+        assert parsed.text == "Which code applies?\nFrom: the operative report, a closed fracture of the femur."
+        assert (parsed.quoted, parsed.signature, parsed.forward_headers) == ("", "Thanks", "")
 
     def test_apple_mail_reply_keeps_only_the_new_text(self):
         parsed = _parsed(
@@ -104,13 +104,26 @@ class TestParseEmail:
         ]
 
     # -- signatures
-    def test_signature_after_dash_dash_space_is_removed(self):
+    def test_signature_after_dash_dash_space_is_removed_and_kept_apart(self):
         parsed = _parsed("Is I10 billable?\n\n-- \nJane Coder, CPC\nClinic Billing\n")
         assert parsed.text == "Is I10 billable?"
+        assert parsed.signature == "-- \nJane Coder, CPC\nClinic Billing"
 
     def test_double_dash_inside_a_line_is_not_a_signature(self):
         parsed = _parsed("Is I10 -- hypertension -- billable?\nThanks")
-        assert parsed.text == "Is I10 -- hypertension -- billable?\nThanks"
+        assert parsed.text == "Is I10 -- hypertension -- billable?"
+
+    def test_sign_off_without_dash_dash_is_cut_and_kept_apart(self):
+        parsed = _parsed("Is I10 billable for 2026?\n\nThanks,\nJane Coder, CPC\nPatient Financial Services\n"
+                         "St. Mary's Medical Center\nPhone (555) 201-3344 | Fax (555) 201-3345\n")
+        assert parsed.text == "Is I10 billable for 2026?"
+        assert parsed.signature.startswith("Thanks,\nJane Coder, CPC\nPatient Financial Services")
+        assert parsed.signature.endswith("Fax (555) 201-3345")
+
+    def test_mobile_line_and_sign_off_both_go_to_the_signature(self):
+        parsed = _parsed("Is I10 billable?\n\nRegards,\nJane\n\nSent from my iPhone\n")
+        assert parsed.text == "Is I10 billable?"
+        assert parsed.signature == "Regards,\nJane\nSent from my iPhone"
 
     # -- forwards
     def test_gmail_forwarded_block_is_the_question(self):
@@ -125,7 +138,9 @@ class TestParseEmail:
             Subject="Fwd: coding question",
         )
         assert parsed.text.startswith("Can you help with this one?")
-        assert "From: Dr. Smith <smith@hospital.example>" in parsed.text
+        assert "From: Dr. Smith" not in parsed.text and "Date:" not in parsed.text
+        assert parsed.forward_headers.splitlines()[0] == "From: Dr. Smith <smith@hospital.example>"
+        assert len(parsed.forward_headers.splitlines()) == 4
         assert parsed.text.endswith("Which code for fatty liver, K76.0 or K76.9?")
         assert parsed.quoted == ""
 
@@ -146,6 +161,9 @@ class TestParseEmail:
             Subject="FW: coding question",
         )
         assert parsed.text.endswith("Which code for fatty liver, K76.0?")
+        assert parsed.forward_headers.splitlines() == [
+            "From: Dr. Smith <smith@hospital.example>", "Sent: Monday, January 5, 2026 10:30 AM",
+            "Subject: coding question"]
         assert parsed.quoted == ""
 
     # -- HTML

@@ -41,9 +41,10 @@ class TestClientReplies:
         assert parsed.text == "Does E11.9 need a second code for long-term insulin use?"
         assert parsed.quoted.startswith("________________________________\nFrom: Coding Consultant")
 
-    def test_outlook_original_message_keeps_the_sign_off_name(self):
+    def test_outlook_original_message_cuts_the_sign_off_name(self):
         parsed = client("outlook_original_message.eml")
-        assert parsed.text == "Thanks, one more: is I10 the right code with no heart involvement?\n\nJane"
+        assert parsed.text == "Thanks, one more: is I10 the right code with no heart involvement?"
+        assert parsed.signature == "Jane"
         assert parsed.quoted.startswith("-----Original Message-----")
 
     @pytest.mark.parametrize(("name", "question", "first_quoted"), [
@@ -69,16 +70,21 @@ class TestClientReplies:
 
 
 class TestClientForwards:
-    def test_gmail_forward_is_the_question(self):
+    def test_gmail_forward_is_the_question_without_its_headers_and_sign_off(self):
         parsed = client("gmail_forward.eml")
-        assert parsed.text.startswith("---------- Forwarded message ---------\nFrom: Dr. Smith")
-        assert parsed.text.endswith("Which code for fatty liver, K76.0 or K76.9?\n\nThanks,\nDr. Smith")
+        assert parsed.text == "---------- Forwarded message ---------\n\nWhich code for fatty liver, K76.0 or K76.9?"
+        assert parsed.forward_headers.splitlines() == [
+            "From: Dr. Smith <smith@hospital.example>", "Date: Mon, Jan 5, 2026 at 9:12 AM",
+            "Subject: coding question", "To: Jane Coder <jane.coder@clinic.example>"]
+        assert parsed.signature == "Thanks,\nDr. Smith"
         assert parsed.quoted == ""
 
     def test_apple_mail_forward_keeps_the_forwarded_lines(self):
         parsed = client("apple_mail_forward.eml")
         assert parsed.text.startswith("Please look at this one.\n\nBegin forwarded message:")
         assert parsed.text.endswith("> Which code for fatty liver, K76.0 or K76.9?")
+        assert "> From: Dr. Smith" not in parsed.text and "> Date:" not in parsed.text
+        assert parsed.forward_headers.startswith("> From: Dr. Smith <smith@hospital.example>\n> Subject: coding")
         assert parsed.quoted == ""
 
 

@@ -71,3 +71,17 @@ class TestRenderEmail:
         (folder / "body.txt").write_text("Body {{ n }}\n")
         rendered = render_email(tmp_path, "note", {"n": "<1>"})
         assert (rendered.subject, rendered.text, rendered.html) == ("Note <1>", "Body <1>\n", None)
+
+
+class TestNotCoding:
+    @pytest.mark.parametrize("emergency", [False, True])
+    def test_says_what_the_service_is_in_both_forms_and_the_emergency_line_only_when_asked(self, emergency):
+        context = emails.not_coding("CC-7", "Your coding question [CC-7]", "Coding <Consultant>", emergency,
+                                    "Consultations left on your plan (guest): 1 of 1.")
+        rendered = render_email(TEMPLATES, "not_coding", context)
+        assert rendered.subject == "Your coding question [CC-7]"
+        for body in (" ".join(rendered.text.split()), " ".join(rendered.html.split())):
+            assert "consultation service for professional medical coders" in body
+            assert "reference CC-7" in body and "Consultations left on your plan (guest): 1 of 1." in body
+            assert ("911 in the US" in body) is emergency
+        assert "Coding &lt;Consultant&gt;" in rendered.html

@@ -9,6 +9,7 @@ from consultant.consult.routing.rules import (
     no_code_to_answer_from,
     pair_needs_two_codes,
     pair_not_checked,
+    phi_in_quoted_text,
     phi_present,
     plan_reviews_everything,
     units_without_mue,
@@ -40,6 +41,14 @@ class TestPhiPresent:
     def test_names_the_kinds_found_once_each(self):
         reason = phi_present(case("...", K76_0, phi_kinds=["name", "date", "date"]))
         assert reason == "possible patient identifiers (date, name): a person must answer"
+
+
+class TestPhiInQuotedText:
+    def test_only_the_quoted_kinds_count(self):
+        assert phi_in_quoted_text(case("Is N39.0 right for her?", phi_kinds=["name"])) is None
+        reason = phi_in_quoted_text(case("Is N39.0 right for her?", quoted_phi_kinds=["mrn", "name", "date", "name"]))
+        assert reason == ("possible patient identifiers in the quoted earlier message (date, mrn, name): "
+                          "a person must answer")
 
 
 class TestPlanReviewsEverything:
