@@ -128,8 +128,8 @@ def process_inbound(session: Session, settings: Settings, inbound_id: int, claim
     trusted = admission.authenticity.trusted
     thread = thread if trusted else None
 
-    understood = understand_message(session, settings, parsed, recent_replies=recent, plan=admission.plan,
-                                    sender_problem=admission.authenticity.problem)
+    understood = understand_message(session, settings, parsed, on=date_of_service(parsed), recent_replies=recent,
+                                    plan=admission.plan, sender_problem=admission.authenticity.problem)
     draft, decision = understood.draft, understood.draft.decision
     if recent >= settings.auto_reply_cap_per_day:
         return _taken_in_without_reply(session, settings, inbound_id, inbound.message_id_key, parsed, understood,
@@ -205,6 +205,15 @@ def _take_in(session: Session, settings: Settings, inbound_id: int, key: str, pa
     save_draft(session, taken.question_id, taken.consultation_id, understood.draft)
     metering.charge_for(session, admission, taken.question_id, taken.consultation_id, taken.joined)
     return taken
+
+
+def date_of_service(parsed: ParsedEmail, today: date | None = None) -> date:
+    """The day the codes are looked up for: the mail's own date, never later than tomorrow (a Date header in
+    the future is a wrong clock or a forgery), else today."""
+    today = today or utcnow().date()
+    if parsed.sent_on is None or parsed.sent_on > today + timedelta(days=1):
+        return today
+    return parsed.sent_on
 
 
 def understand_message(session: Session, settings: Settings, parsed: ParsedEmail,

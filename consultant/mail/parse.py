@@ -9,9 +9,10 @@ from __future__ import annotations
 import email
 import re
 from dataclasses import dataclass, field
+from datetime import date, timezone
 from email import policy
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from consultant.mail.machine import machine_kind
 from consultant.mail.mime import (
@@ -57,6 +58,7 @@ class ParsedEmail:
     defects: tuple[str, ...] = field(default_factory=tuple)
     signature: str = ""  # the sender's sign-off block and "-- " signature, cut from the text
     forward_headers: str = ""  # the From/Date/To/Subject lines of forwarded messages, cut from the text
+    sent_on: date | None = None  # the Date header's day (UTC); None when missing or unreadable
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -118,7 +120,18 @@ def _extract(message: Message, envelope_from: str) -> ParsedEmail:
         defects=tuple(sorted({type(d).__name__ for part in walk(message) for d in part.defects})),
         signature="\n".join(part.strip("\n") for part in (own.sign_off, signature) if part.strip()),
         forward_headers=own.forward_headers,
+        sent_on=_sent_on(_header(message, "Date")),
     )
+
+
+def _sent_on(value: str) -> date | None:
+    try:
+        sent = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=timezone.utc)
+    return sent.astimezone(timezone.utc).date()
 
 
 def _header(message: Message, name: str) -> str:

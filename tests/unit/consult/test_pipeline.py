@@ -224,8 +224,8 @@ class TestReplyWording:
         assert "K76.99 (ICD-10-CM): not a code in ICD-10-CM 2026" in text
 
     def test_a_code_missing_from_a_release_that_does_not_cover_the_date_is_no_typo(self, app):
-        start, end = date.today() - timedelta(days=365), date.today() - timedelta(days=1)
-        with session_scope() as session:  # a full release whose dates ended yesterday
+        start, end = date(2025, 11, 24), date(2026, 11, 23)
+        with session_scope() as session:  # a full release whose dates ended the day before the mail was written
             session.execute(update(CatalogRelease).where(CatalogRelease.system == "icd10cm")
                             .values(valid_from=start, valid_to=end))
         outcome = process(app, receive(question_email("Is K76.99 a real code?")))
@@ -618,3 +618,21 @@ class TestNotACodingQuestion:
         assert process(settings, inbound_id).outbound_ids == ()
         assert inbound_reason(inbound_id)[1].endswith("; no reply (automatic reply cap reached), not charged")
         assert count_rows(Question) == 2 and usage_kinds() == []
+
+
+class TestDateOfService:
+    def parsed(self, sent_on):
+        from consultant.mail.parse import ParsedEmail
+
+        return ParsedEmail(None, "a@b.example", "", "", "What is K76.0?", "", None, (), None, sent_on=sent_on)
+
+    def test_is_the_mails_own_date(self):
+        from consultant.consult.pipeline import date_of_service
+
+        assert date_of_service(self.parsed(date(2026, 6, 14)), today=date(2026, 12, 2)) == date(2026, 6, 14)
+
+    def test_a_date_in_the_future_or_none_is_today(self):
+        from consultant.consult.pipeline import date_of_service
+
+        assert date_of_service(self.parsed(date(2027, 1, 9)), today=date(2026, 12, 2)) == date(2026, 12, 2)
+        assert date_of_service(self.parsed(None), today=date(2026, 12, 2)) == date(2026, 12, 2)

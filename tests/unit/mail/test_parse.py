@@ -1,5 +1,7 @@
 from email.message import EmailMessage
 
+import pytest
+
 from consultant.mail.parse import ParsedEmail, parse_email
 
 
@@ -298,3 +300,22 @@ class TestParseEmail:
     def test_machine_mail_is_flagged(self):
         assert _parsed("away", Auto_Submitted="auto-replied").machine is not None
         assert _parsed("a person").machine is None
+
+
+class TestSentOn:
+    @pytest.mark.parametrize("header, day", [("Sun, 14 Jun 2026 23:30:00 -0500", "2026-06-15"),
+                                             ("14 Jun 2026 09:00:00 +0000", "2026-06-14"),
+                                             ("not a date", None), (None, None)])
+    def test_the_date_header_read_as_a_utc_day(self, header, day):
+        from datetime import date
+
+        from tests.builders import question_email
+
+        raw = question_email("What is K76.0?")
+        head, body = raw.split(b"\r\n\r\n", 1) if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)
+        sep = b"\r\n" if b"\r\n" in head else b"\n"
+        lines = [l for l in head.split(sep) if not l.lower().startswith(b"date:")]
+        if header is not None:
+            lines.append(b"Date: " + header.encode())
+        parsed = parse_email(sep.join(lines) + sep + sep + body)
+        assert parsed.sent_on == (date.fromisoformat(day) if day else None)
