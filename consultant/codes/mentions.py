@@ -78,6 +78,8 @@ _NOT_CATEGORIES = frozenset({"N95", "X12", "B12", "T10", "T11", "T12"})
 # written in lower case these are "times ten", "every twelve hours" and "version 936", not X10, Q12 and V93.6
 _LOWER_CASE_WORD = re.compile(r"[xqv][0-9]+")
 _HEX = frozenset("0123456789ABCDEFabcdef")
+_RUN_BEFORE, _RUN_AFTER = frozenset("+=@"), frozenset("+=")  # "YB+d43+BK8k", "id=a17": base64 and URL runs
+_GLUE_BEFORE, _GLUE_AFTER = _RUN_BEFORE | {":"}, _RUN_AFTER | set(":-.")
 _HOST_AFTER = re.compile(r"[\-.][\w\-]*\.[A-Za-z]{2,}\b")  # "p25-mail.example.jp": a host name
 _CPT_LOWER_UNITS = "mtu"  # "1500m", "5000u", "2000t": metres, units, tonnes unless a leading 0 ("0002m")
 
@@ -308,6 +310,8 @@ class _Scan:
         ("p25-mail.example.jp"), or, in lower case, a base64 or URL run ("YB+d43+BK8k", "id=a17")."""
         text = self.text
         before, after = text[start - 1 : start] if start else "", text[end : end + 1]
+        if before not in _GLUE_BEFORE and after not in _GLUE_AFTER:
+            return False
         if ":" in (before, after) and _HEX.issuperset(text[start:end]):
             first, last = start, end
             while first and (text[first - 1] in _HEX or text[first - 1] == ":"):
@@ -320,8 +324,8 @@ class _Scan:
             return True
         if text[start:end] == self.upper[start:end]:
             return False  # no lower-case letter in it
-        return bool((before and before in "+=@" and text[start - 2 : start - 1].isalnum())
-                    or (after and after in "+=" and text[end + 1 : end + 2].isalnum()))
+        return bool((before in _RUN_BEFORE and text[start - 2 : start - 1].isalnum())
+                    or (after in _RUN_AFTER and text[end + 1 : end + 2].isalnum()))
 
     def _classify(self, token: str, start: int) -> _Reading | None:
         raw = self.text[start : start + len(token)]

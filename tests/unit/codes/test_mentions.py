@@ -263,8 +263,10 @@ class TestFindMentions:
         ("ICD:E11 and dx:i10", [("icd10cm", "E11"), ("icd10cm", "I10")]),
         ("E11: diabetes", [("icd10cm", "E11")]),
         ("i10/e11/n184", [("icd10cm", "I10"), ("icd10cm", "E11"), ("icd10cm", "N18.4")]),
+        ("k760. Thanks a", [("icd10cm", "K76.0")]),  # the first word of the text, the text ending in a letter
+        ("+k760 and e11=", [("icd10cm", "K76.0"), ("icd10cm", "E11")]),
     ])
-    def test_codes_next_to_a_colon_or_slash_still_count(self, text, expected):
+    def test_codes_next_to_punctuation_still_count(self, text, expected):
         assert _codes(text) == expected
 
     @pytest.mark.parametrize(
