@@ -1,16 +1,26 @@
 """Find the codes a coder's question mentions: ICD-10-CM, CPT, HCPCS Level II, ICD-10-PCS and modifiers.
 
 Decisions (each has examples in tests/fixtures/mentions/labelled.jsonl):
+- Shapes come from shapes.py, the table `codes show` reads entries by; this module adds what prose needs.
 - ICD-10-CM with its dot counts in any case ("e11.9" -> E11.9); a trailing Index dash still names the code
-  ("M54.5-"). Without the dot ("K760", "S72001A") it counts only in capitals and only when it is a real
-  ICD-10-CM code; the code list (simple-icd-10-cm, ~1.5 s to load) is read the first time such a token
-  appears. A bare category ("I10", "E11") counts in capitals by its shape, except tokens that usually
-  mean something else (N95 mask, X12 EDI, vitamin B12, spine levels T10-T12). U codes need their dot.
-- CPT: five digits, or four digits and F (Category II), T (Category III) or U (PLA).
+  ("M54.5-"). Without the dot ("K760", "s72001", "j441") it counts in any case when it is a real ICD-10-CM
+  code; the code list (simple-icd-10-cm, ~1.5 s to load) is read the first time such a token appears. A bare
+  category counts in capitals by its shape ("I10", "E11"; a third-place letter only when real: "Z3A", not
+  "H1B"), in lower case when real ("pt has i10"; not "a10"), except tokens that usually mean something else
+  (N95 mask, X12 EDI, vitamin B12, spine levels T10-T12; in lower case "x10" times ten, "q12" every twelve
+  hours). U codes need their dot.
+- CPT: five digits, or four digits and F (Category II), M (multianalyte assays), T (Category III) or U (PLA).
+  A lower-case m, t or u counts only after a leading 0 ("0002m"; "1500m" and "5000u" are a distance and a dose).
 - HCPCS Level II: a letter A-V other than D (dental CDT, not in our catalog), F, I, N, O, then four digits.
-  Inside the letter's populated range (R0070-R0076, K0001-K1099, ...) it is HCPCS, unless "dx"/"ICD"
-  precedes it and it is a real ICD-10-CM code; outside the range a real dotless ICD-10-CM code wins
-  ("R0789" -> R07.89, "K2970" -> K29.70). "E119" has three digits, so it can only be E11.9.
+  Outside the letter's populated range (R0070-R0076, K0001-K1099, ...) a real dotless ICD-10-CM code wins
+  ("R0789" -> R07.89, "K2970" -> K29.70). Inside it, when ICD-10-CM has the code too (J1100: dexamethasone,
+  or J11.00), the words next to it in its sentence settle which: diagnosis words (dx, diagnosis, ICD, "pt
+  has", diabetes and other conditions) make it ICD-10-CM ("E1122 for diabetes"); drug, supply, unit and
+  paid-service words (units, "x 4", mg, vial, injection, DME, JW, AWV, covered, paid ...) make it HCPCS.
+  When they do not settle it, the mention is HCPCS with the ICD-10-CM reading in `alternatives` (ICD-10-CM
+  first when it is listed among ICD-10-CM codes only: "I10, E1122 and N184"); with words of both kinds, the
+  nearer kind comes first and the other is kept. A token settled in one place is settled everywhere in the
+  text. "E119" has three digits, so it can only be E11.9.
 - ICD-10-PCS: a standalone token of seven capitals from 0-9, A-H, J-N, P-Z with a digit and a letter,
   shaped like its section (0-9, B-D, F-H, X: "0DTJ4ZZ", "5A1955Z", "HZ2ZZZZ"). All-digit tokens are
   left to phone and account numbers.
@@ -29,7 +39,8 @@ Decisions (each has examples in tests/fixtures/mentions/labelled.jsonl):
   ("25, 59 and XU") common abbreviations (CT, ER, PA, PT, ...) do not join it.
 - Ranges: "99202-99205", "E08-E13" and the short form "99202-05" name both ends, never the codes between.
 - Not codes: ZIP codes ("ZIP 10001", "NY 10001", "Dallas, TX 75201", ZIP+4; a number shown to be a ZIP
-  is one everywhere in the text), street numbers ("10001 Oak Street"), money ("$99213", "USD 47370",
+  is one everywhere in the text) and street numbers ("10001 Oak Street"), recognised as the PHI screen
+  recognises them (consultant/text/addresses.py), money ("$99213", "USD 47370",
   "99213 dollars", "12345.67"), quantities ("10001 units", but "CPT 96372 units" is a code),
   numbers after a label (invoice, account, claim, member, policy, group, NPI, tax ID, MRN, ref, auth,
   suite, box, ext, version, ...; "case", "order", "check", "phone", "fax" only with "#"/"number"/"no."),
@@ -45,7 +56,9 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from consultant.us_states import PLAIN_STATES, STATE_NAMES, STATES
+from consultant.codes import shapes
+from consultant.text.addresses import (
+    ZIP_HINTS, plus_four_after, state_of_an_address, street_number_at, zip_label_or_place_before)
 
 ICD10CM, CPT, HCPCS, PCS, MODIFIER = "icd10cm", "cpt", "hcpcs", "pcs", "modifier"
 
@@ -57,29 +70,43 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # A code-shaped token: 3-9 letters/digits with a digit among them, optionally a dot and 1-4 more; not inside a
 # word or a number. Every code has a digit, so the words of the text are passed over at once.
 _TOKEN = re.compile(r"(?<![\w.])(?=[A-Z]*[0-9])[0-9A-Z]{3,9}(?:\.[0-9A-Z]{1,4})?(?![\w]|\.\w)")
-_ICD_DOTTED = re.compile(r"[A-TV-Z][0-9][0-9AB]\.[0-9A-Z]{1,4}|U0[0-9]\.[0-9A-Z]{1,4}")
-_ICD_CATEGORY = re.compile(r"[A-TV-Z][0-9][0-9AB]")
-_ICD_DOTLESS = re.compile(r"[A-TV-Z][0-9][0-9AB][0-9A-Z]{1,4}|U0[0-9][0-9A-Z]{1,4}")
-_CPT = re.compile(r"[0-9]{5}|[0-9]{4}[FTU]")
-_HCPCS_SHAPE = re.compile(r"[A-Z][0-9]{4}")
-_PCS = re.compile(r"[0-9A-HJ-NP-Z]{7}")
-_WITH_UNITS = re.compile(r"([0-9]{5}|[0-9]{4}[FTU]|[A-Z][0-9]{4})X[0-9]{1,2}")  # "97110x4"
+_WITH_UNITS = re.compile(rf"({shapes.CPT.pattern}|{shapes.HCPCS.pattern})X[0-9]{{1,2}}")  # "97110x4"
 _JOINED = re.compile(rf"[{_DASH}]([0-9A-Z]+(?:\.[0-9A-Z]{{1,4}})?)(?![\w]|\.\w)")
 _CHAINED = re.compile(rf"[/{_DASH}]([0-9A-Z]{{2}})(?![\w]|\.\w)")
 
 _NOT_CATEGORIES = frozenset({"N95", "X12", "B12", "T10", "T11", "T12"})
-# Populated HCPCS Level II ranges per letter (CMS file, 2025); outside them a real dotless ICD-10-CM code wins
-_HCPCS_RANGES = {
-    "A": ((21, 9999),), "B": ((4000, 9999),), "C": ((1000, 9999),), "E": ((100, 8099),), "G": ((0, 9999),),
-    "H": ((1, 2099),), "J": ((0, 9999),), "K": ((0, 1099),), "L": ((100, 9999),), "M": ((0, 399), (1000, 1499)),
-    "P": ((2000, 9999),), "Q": ((0, 9999),), "R": ((70, 76),), "S": ((0, 9999),), "T": ((1000, 5999),),
-    "U": ((1, 9),), "V": ((2000, 2999), (5000, 5399)),
-}
-# ICD-10-PCS sections and what their second (or, for imaging/nuclear/radiation, third) character may be
-_PCS_SECOND = {"1": "0", "2": "WY", "3": "0CE", "4": "AB", "5": "A", "6": "A", "7": "W", "8": "CE", "9": "W",
-               "F": "01", "G": "Z", "H": "Z"}
-_PCS_THIRD = {"B": "012345", "C": "1234567", "D": "012Y"}
-_PCS_APPROACH = "03478FX"  # fifth character of a medical and surgical ("0") code
+# written in lower case these are "times ten", "every twelve hours" and "version 936", not X10, Q12 and V93.6
+_LOWER_CASE_WORD = re.compile(r"[xqv][0-9]+")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+_RUN_BEFORE, _RUN_AFTER = frozenset("+=@"), frozenset("+=")  # "YB+d43+BK8k", "id=a17": base64 and URL runs
+_GLUE_BEFORE, _GLUE_AFTER = _RUN_BEFORE | {":"}, _RUN_AFTER | set(":-.")
+_HOST_AFTER = re.compile(r"[\-.][\w\-]*\.[A-Za-z]{2,}\b")  # "p25-mail.example.jp": a host name
+_CPT_LOWER_UNITS = "mtu"  # "1500m", "5000u", "2000t": metres, units, tonnes unless a leading 0 ("0002m")
+
+# What settles a letter and four digits that both code sets hold (J1100: dexamethasone, or J11.00 influenza):
+# the words next to it. Diagnosis words make it ICD-10-CM; drug, supply, unit and paid-service words (a
+# diagnosis is not paid, covered or given units) make it HCPCS.
+_NEAR_BEFORE, _NEAR_AFTER = 40, 30
+_DIAGNOSIS, _SERVICE = "diagnosis", "service"
+_NEAR_WORDS = {word: _DIAGNOSIS for word in (
+    "DX DXS DIAG DIAGNOSIS DIAGNOSES DIAGNOSED ICD CONDITION CONDITIONS COMORBIDITY COMORBIDITIES HX HISTORY "
+    "DIABETES DIABETIC DM HYPERTENSION HYPERTENSIVE HTN CKD ESRD COPD CHF ASTHMA PNEUMONIA INFLUENZA FLU "
+    "SEPSIS FRACTURE FRACTURES CANCER CARCINOMA NEOPLASM NEOPLASMS TUMOR TUMORS TUMOUR TUMOURS MALIGNANT "
+    "MALIGNANCY DEPRESSION ANXIETY OBESITY INFECTION INFECTIONS DISEASE DISEASES DISORDER DISORDERS SYNDROME "
+    "SYNDROMES INJURY INJURIES PAIN HYPERLIPIDEMIA ANEMIA ANAEMIA NEPHROPATHY NEUROPATHY RETINOPATHY "
+    "HYPERGLYCEMIA HYPERGLYCAEMIA HYPOGLYCEMIA HYPOGLYCAEMIA SYMPTOM SYMPTOMS PREGNANT PREGNANCY GASTRITIS "
+    "ARTHRITIS STROKE").split()} | {word: _SERVICE for word in (
+    "HCPCS DRUG DRUGS MEDICATION MEDICATIONS INJECT INJECTION INJECTIONS INJECTED INJECTABLE INFUSION "
+    "INFUSIONS INFUSED VACCINE VACCINES VACCINATION DOSE DOSES DOSAGE MG MGS MCG ML MLS UNIT UNITS VIAL VIALS NDC "
+    "SUPPLY SUPPLIES DME DMEPOS EQUIPMENT WHEELCHAIR WHEELCHAIRS ORTHOTIC ORTHOTICS ORTHOSIS PROSTHESIS "
+    "PROSTHETIC PROSTHETICS BRACE BRACES AMBULANCE ADMINISTERED ADMIN WASTE WASTED WASTAGE RENTAL JW JZ AWV "
+    "WELLNESS IPPE VISIT VISITS SERVICE SERVICES PROCEDURE PROCEDURES PAY PAYS PAID PAYMENT REIMBURSE "
+    "REIMBURSED REIMBURSEMENT COVERAGE COVERED FEE FEES RVU RVUS NCCI MUE MUES BUNDLED").split()}
+# two words: "pt has", "patient with" (a diagnosis); "level II", "J codes" (HCPCS)
+_NEAR_PAIRS = {(first, second): _DIAGNOSIS for first in ("PT", "PATIENT") for second in ("HAS", "HAD", "WITH")} | {
+    ("LEVEL", "II"): _SERVICE, ("J", "CODE"): _SERVICE, ("J", "CODES"): _SERVICE}
+_PAIR_STARTS = frozenset(first for first, _ in _NEAR_PAIRS)
+_UNITS_AFTER = re.compile(r"\s?X\s?[0-9]")  # "J1100 x 4"
 
 NUMERIC_MODIFIERS = frozenset(
     "22 23 24 25 26 27 32 33 47 50 51 52 53 54 55 56 57 58 59 62 63 66 73 74 76 77 78 79 80 81 82 "
@@ -106,10 +133,6 @@ _UNIT_WORDS = (
 _QUANTITY_AFTER = re.compile(rf"\s*(?:(?:{_UNIT_WORDS}|DOLLARS?|USD|CENTS?|BUCKS|EUROS?|EUR)(?!\w)|%)")
 _MONEY_SIGNS = ("$", "USD", "EUR", "€", "£")
 _CODE_LABEL_BEFORE = re.compile(r"\b(?:CPT|HCPCS|CODES?|PROCEDURES?)\W{0,3}\Z")
-_DX_WORDS = frozenset({"DX", "DIAG", "DIAGNOSIS", "DIAGNOSES", "ICD"})
-_DX_BEFORE = re.compile(
-    r"\b(?:DX|DIAG(?:NOSIS|NOSES)?|ICD(?:[- ]?10)?(?:[- ]?CM)?)\b(?:[^.?!]|\.(?=\w)){0,30}\Z")
-
 _STRONG_LABELS = (
     r"INVOICES?|INV|ACCTS?|ACCOUNTS?|CLAIMS?|MEMBERS?|POLICY|POLICIES|GROUPS?|GRP|NPIS?|TIN|EIN|SSN|TAX\s*IDS?|"
     r"MRNS?|MR|MEDICAL\s+RECORDS?|FIN|CSN|HAR|CHART|TICKETS?|REF|REFERENCE|CONFIRMATION|CONF|TRACKING|"
@@ -130,23 +153,6 @@ _LABEL_BEFORE = re.compile(
 _LABEL_WORDS = frozenset(
     variant for word in _WORD.findall(_STRONG_LABELS + "|NO|NUMBERS|NUM|NBR|IDS") if word not in ("MEDICAL", "CODES")
     for variant in (word, word.removesuffix("S")))
-_ZIP_LABEL_WORDS = frozenset({"ZIP", "ZIPCODE", "ZIPCODES", "POSTAL", "POSTCODE", "POSTCODES"})
-_ZIP_LABEL_BEFORE = re.compile(
-    rf"\b(?:ZIP(?:\s*\+\s*4)?(?:\s*CODES?)?|ZIPCODES?|POSTAL\s+CODES?|POSTCODES?)\b"
-    rf"(?:[\s:=]*(?:{_QUALIFIER}|IS\b|WAS\b|OF\b))*[\s:=.#]*{_LIST_SO_FAR}\Z")
-_ZIP_FOUR_AFTER = re.compile(rf"[{_DASH}][0-9]{{4}}(?![\w]|\.\w)")
-
-_ZIP_BEFORE = re.compile(  # "NY 10001", "Dallas, TX 75201", "DALLAS, TX 75201", "Texas 75201"
-    rf"(?:\b(?:{'|'.join(PLAIN_STATES)})|(?:[A-Z][a-z]+|[A-Z]{{3,}})\.?,\s*(?:{'|'.join(STATES)})"
-    rf"|\b(?:{STATE_NAMES}))\.?,?\s+\Z")
-_ZIP_WORDS = frozenset(STATES) | frozenset(_WORD.findall(STATE_NAMES.upper()))  # the word right before
-_STREET_AFTER = re.compile(  # "10001 Oak Street", "11000 W 78th St"
-    r"\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][a-z]+|[0-9]+(?:st|nd|rd|th))\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|"
-    r"Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Ter|Terrace|Trl|"
-    r"Trail)\b")
-_CITY_STATE = re.compile(r"[A-Z][a-z]+,\s*\Z")
-_ZIP_AFTER = re.compile(r",?\s*\d{5}\b")
-
 _KEYWORD = re.compile(r"\bmod(?:ifier)?s?\b(?:\(s\))?\.?", re.IGNORECASE)
 _CONTEXT_KEYWORD = re.compile(r"\b(?:mod(?:ifier)?s?|append(?:s|ed|ing)?|ABN)\b", re.IGNORECASE)
 # every two-character token in capitals or digits, the shape of a modifier written outside a "modifier" list
@@ -178,6 +184,7 @@ _DENIAL = re.compile(r"\b(?:RARCS?|REMARKS?|DENI(?:ED|ALS?)|EOBS?|ERAS?|835|CARC
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 _icd10cm = None
+_Reading = tuple[str, str, tuple[tuple[str, str], ...]]  # system, code, the other readings left open
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,9 @@ class Mention:
     start: int
     end: int | None = None  # where the code as written ends; start + len(code) when not given
     attached_to: str | None = None  # for a modifier written on a code ("99213-25"): that code
+    # the other (system, code) readings the text leaves open, most likely first: "J1100" with nothing around it
+    # is HCPCS J1100 (dexamethasone) or ICD-10-CM J11.00; () when the reading is settled
+    alternatives: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.end is None:
@@ -196,6 +206,8 @@ class Mention:
         found = {"system": self.system, "code": self.code}
         if self.attached_to is not None:
             found["attached_to"] = self.attached_to
+        if self.alternatives:
+            found["alternatives"] = [{"system": system, "code": code} for system, code in self.alternatives]
         return found
 
 
@@ -237,15 +249,45 @@ class _Scan:
     def codes(self) -> list[Mention]:
         found: list[Mention] = []
         self._zips: set[str] = set()
+        self._unheard: set[int] = set()  # where such a token has no word next to it that says which it is
         for match in _TOKEN.finditer(self.upper):
             start, end = match.span()
             if start >= 2 and self.upper[start - 1] in _DASHES and self.upper[start - 2].isalnum():
                 continue  # the right side of "99202-99205" or "T12-L1": its left side decides
             found.extend(self._code_at(start, end))
         # a number the text shows to be a ZIP code is one everywhere in it ("ZIP 60601 ... Chicago IL 60601")
-        return [m for m in found if not (m.system == CPT and m.code in self._zips)]
+        found = [m for m in found if not (m.system == CPT and m.code in self._zips)]
+        return self._still_open(found) if any(m.alternatives for m in found) else found
+
+    def _still_open(self, found: list[Mention]) -> list[Mention]:
+        """A token the text settles in one place is settled everywhere ("J1100 ... 4 units of J1100"); one with
+        no word next to it may be settled by its company."""
+        settled: dict[str, tuple[str, str]] = {}
+        for m in found:
+            written = self.upper[m.start : m.end]
+            if not m.alternatives and shapes.HCPCS.fullmatch(written):
+                settled.setdefault(written, (m.system, m.code))
+        found = [Mention(*settled[written], m.start, m.end, m.attached_to)
+                 if m.alternatives and (written := self.upper[m.start : m.end]) in settled else m for m in found]
+        return [self._in_company(m, found) if m.start in self._unheard else m for m in found]
+
+    def _in_company(self, mention: Mention, found: list[Mention]) -> Mention:
+        """Still open and no word next to it: listed with ICD-10-CM codes only, two or more, in its sentence
+        ("I10, E1122 and N184"), the ICD-10-CM reading comes first; the other stays named."""
+        if not mention.alternatives:
+            return mention
+        first, last = self._sentence(mention.start)
+        company = [m.system for m in found if first <= m.start < last and m is not mention
+                   and m.system != MODIFIER and not m.alternatives]
+        if len(company) < 2 or set(company) != {ICD10CM} or mention.system == ICD10CM:
+            return mention
+        (system, code), *others = mention.alternatives
+        return Mention(system, code, mention.start, mention.end, mention.attached_to,
+                       ((mention.system, mention.code), *others))
 
     def _code_at(self, start: int, end: int) -> list[Mention]:
+        if self._glued(start, end):
+            return []
         token = self.upper[start:end]
         units = _WITH_UNITS.fullmatch(token) if "X" in token else None
         if units:
@@ -253,65 +295,129 @@ class _Scan:
         classified = self._classify(token, start)
         if classified is None:
             return []
-        system, code = classified
         if "." not in token and (reason := self._other_number(token, start, end)):
             if reason == "zip":
                 self._zips.add(token)
             return []
-        base = Mention(system, code, start, end)
+        base = Mention(classified[0], classified[1], start, end, alternatives=classified[2])
         joined = _JOINED.match(self.upper, end) if units is None and self.upper[end : end + 1] in _DASHES else None
         if joined is None:
             return [base]
         return self._joined(base, token, joined)
 
-    def _classify(self, token: str, start: int) -> tuple[str, str] | None:
+    def _glued(self, start: int, end: int) -> bool:
+        """Part of something else that is no code: a group of an IPv6 address ("2002:a17:902::"), a host name
+        ("p25-mail.example.jp"), or, in lower case, a base64 or URL run ("YB+d43+BK8k", "id=a17")."""
+        text = self.text
+        before, after = text[start - 1 : start] if start else "", text[end : end + 1]
+        if before not in _GLUE_BEFORE and after not in _GLUE_AFTER:
+            return False
+        if ":" in (before, after) and _HEX.issuperset(text[start:end]):
+            first, last = start, end
+            while first and (text[first - 1] in _HEX or text[first - 1] == ":"):
+                first -= 1
+            while last < len(text) and (text[last] in _HEX or text[last] == ":"):
+                last += 1
+            if text.count(":", first, last) >= 2:
+                return True
+        if after in ("-", ".") and _HOST_AFTER.match(text, end):
+            return True
+        if text[start:end] == self.upper[start:end]:
+            return False  # no lower-case letter in it
+        return bool((before in _RUN_BEFORE and text[start - 2 : start - 1].isalnum())
+                    or (after in _RUN_AFTER and text[end + 1 : end + 2].isalnum()))
+
+    def _classify(self, token: str, start: int) -> _Reading | None:
         raw = self.text[start : start + len(token)]
         if "." in token:
-            return (ICD10CM, token) if _ICD_DOTTED.fullmatch(token) else None
-        if _CPT.fullmatch(token):
-            return CPT, token
-        if _HCPCS_SHAPE.fullmatch(token):
+            return (ICD10CM, token, ()) if shapes.icd_prose_shaped(token) else None
+        if shapes.CPT.fullmatch(token):
+            if raw[-1] in _CPT_LOWER_UNITS and raw[0] != "0":
+                return None  # "1500m", "5000u"
+            return CPT, token, ()
+        if shapes.HCPCS.fullmatch(token):
             return self._hcpcs_or_icd(token, raw, start)
-        if not raw.isupper():
+        capitals = raw.isupper()
+        if not capitals and _LOWER_CASE_WORD.fullmatch(raw):
+            return None  # "x10": times ten; "q12": every twelve hours
+        if not shapes.icd_prose_shaped(token):
+            return (PCS, token, ()) if capitals and len(token) == 7 and shapes.pcs_shaped(token) else None
+        if len(token) == 3:
+            return self._category(token, capitals, start)
+        real = is_icd10cm_code(_dotted(token))
+        if capitals and len(token) == 7 and shapes.pcs_shaped(token) and not real:
+            return PCS, token, ()
+        return (ICD10CM, _dotted(token), ()) if real else None
+
+    def _category(self, token: str, capitals: bool, start: int) -> _Reading | None:
+        """A bare category ("I10", "E11"): in capitals by its shape (a third-place letter only when the code set
+        has it: "Z3A", not "H1B"), in lower case only when the code set has it ("i10", not "a10")."""
+        if token[0] == shapes.ICD_EMERGENCY or token in _NOT_CATEGORIES:
+            return None  # U codes need their dot; N95 mask, X12 EDI, vitamin B12, spine levels T10-T12
+        if token[0] in "MN" and self._about_a_denial(start):
+            return None  # remark codes N30, M86 look like categories
+        if (not capitals or not token[2].isdigit()) and not is_icd10cm_code(token):
             return None
-        if _ICD_CATEGORY.fullmatch(token):
-            if token in _NOT_CATEGORIES or (token[0] in "MN" and self._about_a_denial(start)):
-                return None  # remark codes N30, M86 look like categories
-            return ICD10CM, token
-        icd_shaped = _ICD_DOTLESS.fullmatch(token) is not None
-        if len(token) == 7 and _is_pcs(token) and not (icd_shaped and is_icd10cm_code(_dotted(token))):
-            return PCS, token
-        if icd_shaped and is_icd10cm_code(_dotted(token)):
-            return ICD10CM, _dotted(token)
+        return ICD10CM, token, ()
+
+    def _hcpcs_or_icd(self, token: str, raw: str, start: int) -> _Reading | None:
+        """A letter and four digits. Inside the letter's populated HCPCS range it is HCPCS unless ICD-10-CM
+        also has it without its dot; then the words next to it settle which (diagnosis words: ICD-10-CM; drug,
+        supply, unit and service words: HCPCS), and when they do not, both readings are kept, HCPCS first (the
+        nearer kind first when there are both). Outside the range a real dotless ICD-10-CM code wins ("R0789"
+        -> R07.89, "K2970" -> K29.70)."""
+        hcpcs = (HCPCS, token)
+        icd = (ICD10CM, _dotted(token))
+        if shapes.hcpcs_populated(token) and not raw.startswith("v"):  # "v2020" is a version
+            diagnosis, service = self._near(start)
+            if service is not None and diagnosis is None:
+                return *hcpcs, ()
+            if not shapes.icd_prose_shaped(token) or not is_icd10cm_code(icd[1]):
+                return *hcpcs, ()
+            if diagnosis is not None and service is None:
+                return *icd, ()
+            if diagnosis is not None and diagnosis < service:
+                return *icd, (hcpcs,)
+            if diagnosis is None:
+                self._unheard.add(start)
+            return *hcpcs, (icd,)
+        if shapes.icd_prose_shaped(token) and is_icd10cm_code(icd[1]):
+            return *icd, ()
+        if token[0] in shapes.HCPCS_RANGES and raw.isupper():
+            return *hcpcs, ()
         return None
 
-    def _hcpcs_or_icd(self, token: str, raw: str, start: int) -> tuple[str, str] | None:
-        letter, number = token[0], int(token[1:])
-        capitals = raw.isupper()
-        in_range = any(low <= number <= high for low, high in _HCPCS_RANGES.get(letter, ()))
-        window = max(0, start - 40)
-        diagnosis = not _DX_WORDS.isdisjoint(_WORD.findall(self.upper, window, start)) and _DX_BEFORE.search(
-            self.upper, window, start)
-        if in_range and not diagnosis:
-            return None if raw.startswith("v") else (HCPCS, token)  # "v2020" is a version
-        if capitals and _ICD_DOTLESS.fullmatch(token) and is_icd10cm_code(_dotted(token)):
-            return ICD10CM, _dotted(token)
-        if letter in _HCPCS_RANGES and (in_range or capitals):
-            return HCPCS, token
-        return None
+    def _near(self, start: int) -> tuple[int | None, int | None]:
+        """How many words lie between the five-character token at start and the nearest diagnosis word, and
+        the nearest drug, supply or service word, in its sentence; None for a kind not within reach (40
+        characters before it, 30 after)."""
+        end = start + 5
+        first, last = self._sentence(start)
+        before = _WORD.findall(self.upper, max(first, start - _NEAR_BEFORE), start)
+        after = _WORD.findall(self.upper, end, min(last, end + _NEAR_AFTER))
+        nearest: dict[str, int] = {_SERVICE: 0} if _UNITS_AFTER.match(self.upper, end) else {}
+        if _NEAR_WORDS.keys().isdisjoint(before) and _NEAR_WORDS.keys().isdisjoint(after) and not (
+                _PAIR_STARTS.intersection(before) or _PAIR_STARTS.intersection(after)):
+            return None, nearest.get(_SERVICE)
+        for words, order in ((before, range(len(before) - 1, -1, -1)), (after, range(len(after)))):
+            for distance, index in enumerate(order):
+                kind = _NEAR_WORDS.get(words[index]) or _NEAR_PAIRS.get((words[index - 1] if index else "",
+                                                                         words[index]))
+                if kind is not None and distance < nearest.get(kind, distance + 1):
+                    nearest[kind] = distance
+        return nearest.get(_DIAGNOSIS), nearest.get(_SERVICE)
 
     def _other_number(self, token: str, start: int, end: int) -> str | None:
         """Why a code-shaped token is some other number: "zip", "label" (invoice, account, claim, ...),
         "money", "address" or "quantity"; None when it is a code.
 
-        The label and ZIP patterns end where the token starts, so a search tries them from every position
-        of the window; they are searched only when a word they need is there."""
+        The label pattern ends where the token starts, so a search tries it from every position of the
+        window; it is searched only when a word it needs is there."""
         window = max(0, start - 40)
         words = _WORD.findall(self.upper, window, start)[-3:]  # a label is among the last three words
         if len(token) == 5 and token.isdigit() and (
-                (words and words[-1] in _ZIP_WORDS and _ZIP_BEFORE.search(self.text, window, start))
-                or (not _ZIP_LABEL_WORDS.isdisjoint(words) and _ZIP_LABEL_BEFORE.search(self.upper, window, start))
-                or _ZIP_FOUR_AFTER.match(self.upper, end)):
+                (not ZIP_HINTS.isdisjoint(words) and zip_label_or_place_before(self.text, start))
+                or plus_four_after(self.text, end)):
             return "zip"
         if (not _LABEL_WORDS.isdisjoint(words) or "#" in self.upper[window:start]) and _LABEL_BEFORE.search(
                 self.upper, window, start):
@@ -320,7 +426,7 @@ class _Scan:
             return None
         if self.upper[max(0, start - 5) : start].rstrip().endswith(_MONEY_SIGNS):
             return "money"
-        if _STREET_AFTER.match(self.text, end):
+        if street_number_at(self.text, end):
             return "address"
         if _QUANTITY_AFTER.match(self.upper, end) and not _CODE_LABEL_BEFORE.search(
                 self.upper, max(0, start - 20), start):
@@ -332,7 +438,7 @@ class _Scan:
         chunk = joined.group(1)
         other = self._classify(chunk, joined.start(1)) if len(chunk) > 2 else None
         if other is not None and other[0] == base.system:
-            return [base, Mention(other[0], other[1], joined.start(1), joined.end(1))]
+            return [base, Mention(other[0], other[1], joined.start(1), joined.end(1), alternatives=other[2])]
         if len(chunk) != 2:
             return []  # "10001-1234" (ZIP+4), "00409-4888-02" (NDC)
         if base.system not in (CPT, HCPCS):
@@ -465,7 +571,7 @@ class _Scan:
     def _letters_count(self, token: str, start: int) -> bool:
         if self._is_taken(start) or (token in _WORDS and self._shouting(start)):
             return False
-        if _CITY_STATE.search(self.text, max(0, start - 30), start) or _ZIP_AFTER.match(self.text, start + 2):
+        if state_of_an_address(self.text, start, start + 2):
             return False  # "Atlanta, GA 30303"
         if _VERB_BEFORE.search(self.upper, max(0, start - 12), start):
             return True  # "use XS", "append RT"
@@ -567,19 +673,6 @@ def _ascii_upper(text: str) -> str:
         last = match.end()
     parts.append(text[last:].upper())
     return "".join(parts)
-
-
-def _is_pcs(token: str) -> bool:
-    if not _PCS.fullmatch(token) or token.isdigit() or token.isalpha():
-        return False
-    section = token[0]
-    if section == "0":
-        return token[4] in _PCS_APPROACH
-    if section in _PCS_SECOND:
-        return token[1] in _PCS_SECOND[section]
-    if section in _PCS_THIRD:
-        return token[2] in _PCS_THIRD[section]
-    return section == "X"
 
 
 def _dotted(token: str) -> str:

@@ -25,10 +25,10 @@ Decisions (each has examples in tests/fixtures/phi/labelled.jsonl):
 - url: http(s):// and www. addresses, except public reference sites (.gov, cms.gov, ama-assn.org, aapc.com,
   ahima.org, who.int, ...): quoting the CMS manual is not PHI.
 - ip: IPv4 (each part 0-255, not part of a longer dotted number) and IPv6 (full, or compressed with "::").
-- address: number + 1-3 capitalised words + a street suffix (St, Street, Ave, Rd, Blvd, Ln, Dr, Way, Ct,
-  ...), with an apartment/suite after it; PO Box.
-- zip: five digits (ZIP+4) after ZIP / zip code / postal code, after "City, ST", after a state that is
-  rarely anything else ("NY 10001") or a state name; a bare five-digit number is a CPT code, not a ZIP.
+- address and zip: the street/ZIP recogniser code mentions use too (consultant/text/addresses.py): number +
+  1-3 capitalised words + a street suffix, with an apartment/suite; PO Box; five digits (ZIP+4) after a ZIP
+  label (each of a list), "City, ST", a state rarely anything else ("NY 10001") or a state name; a bare
+  five-digit number is a CPT code, not a ZIP.
 - ssn: 123-45-6789 anywhere; nine digits, or a masked "XXX-XX-6789", after SSN / social security.
 - mrn: one kind for every number that names a patient's record or coverage: MRN, medical record, chart,
   account/acct, member/subscriber/beneficiary/policy/plan/patient ID, Medicare/Medicaid ID, HICN, FIN/CSN,
@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from consultant.consult.screen.vocabulary import is_subject_matter
-from consultant.us_states import PLAIN_STATES, STATE_NAMES, STATES
+from consultant.text.addresses import addresses, zip_codes
 
 NAME, DATE, AGE, PHONE, FAX, EMAIL, ADDRESS, ZIP = "name", "date", "age", "phone", "fax", "email", "address", "zip"
 SSN, MRN, LICENSE, DEVICE, URL, IP = "ssn", "mrn", "license", "device", "url", "ip"
@@ -293,29 +293,14 @@ def _ips(text: str, sender: str) -> Iterator[PhiSpan]:
 
 # --- address and zip --------------------------------------------------------------------------------------------
 
-_SUFFIX = (r"St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|"
-           r"Hwy|Highway|Cir|Circle|Ter|Terrace|Trl|Trail|Sq|Square")
-_ADDRESS = re.compile(
-    rf"(?=[\dP])(?:(?<![\w$#.\-])\d{{1,6}}[A-Z]?\s+(?:[NSEW]\.?\s+|North\s+|South\s+|East\s+|West\s+)?"
-    rf"(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){{1,3}}(?:{_SUFFIX})\b\.?"
-    rf"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*#?\s*\w+)?"
-    rf"|\bP\.?\s?O\.?\s*Box\s+\d+)")
-_ZIP = re.compile(
-    rf"(?=[A-Zzp])(?:\b(?i:zip(?:\s*\+\s*4)?(?:\s*code)?|zipcode|postal\s+code)\b\s*(?:(?i:is)\s+)?[:#=]?\s*"
-    rf"|[A-Z][a-z]+\.?,\s*(?:{'|'.join(STATES)})\.?,?\s+"
-    rf"|\b(?:{'|'.join(PLAIN_STATES)})\.?,?\s+"
-    rf"|\b(?:{STATE_NAMES}),?\s+)"
-    rf"(\d{{5}}(?:-\d{{4}})?)(?![\w\-]|\.\d)")
-
-
 def _addresses(text: str, sender: str) -> Iterator[PhiSpan]:
-    for match in _ADDRESS.finditer(text):
-        yield PhiSpan(ADDRESS, match.start(), match.end())
+    for start, end in addresses(text):
+        yield PhiSpan(ADDRESS, start, end)
 
 
 def _zips(text: str, sender: str) -> Iterator[PhiSpan]:
-    for match in _ZIP.finditer(text):
-        yield PhiSpan(ZIP, match.start(1), match.end(1))
+    for start, end in zip_codes(text):
+        yield PhiSpan(ZIP, start, end)
 
 
 # --- numbers after a label: ssn, mrn, license, device ----------------------------------------------------------

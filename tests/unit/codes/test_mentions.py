@@ -9,6 +9,10 @@ Expectations changed from the first version of this module:
 - "New York, NY 10001": a ZIP code after a state is not a code (was: a bare five digits is CPT-shaped; it
   still is, without the address: "Is 10021 the FNA code?").
 - Duplicates: "99213-25" after "99213" adds modifier 25 attached to 99213.
+- "k760", "s72001", "i10" in lower case: a real ICD-10-CM code counts in any case (was: capitals only), and
+  a lower-case category counts when the code set has it ("take i10 and a10 and e11": I10 and E11; was: none).
+- "J1100", "G0439" with no word that settles them: HCPCS, with the ICD-10-CM reading in `alternatives`
+  (was: HCPCS alone); the code list is read for such a token unless words next to it settle HCPCS.
 """
 
 from pathlib import Path
@@ -41,8 +45,12 @@ class TestFindMentions:
     def test_bare_category_in_capitals(self):
         assert _codes("Hypertension I10 with E11") == [("icd10cm", "I10"), ("icd10cm", "E11")]
 
-    def test_bare_category_in_lowercase_is_not_a_code(self):
-        assert _codes("take i10 and a10 and e11 please") == []
+    def test_bare_category_in_lowercase_counts_when_the_code_set_has_it(self):
+        assert _codes("take i10 and a10 and e11 please") == [("icd10cm", "I10"), ("icd10cm", "E11")]
+
+    @pytest.mark.parametrize("text", ["x10 reps", "repeat q12 hours", "2 tabs x12 days", "H1B visa holder"])
+    def test_category_shaped_words_in_lowercase_or_not_in_the_code_set_are_not_codes(self, text):
+        assert _codes(text) == []
 
     @pytest.mark.parametrize("text", ["an N95 mask", "ANSI X12 837P", "vitamin B12", "fusion T10-T12"])
     def test_category_shaped_words_are_not_codes(self, text):
@@ -58,9 +66,20 @@ class TestFindMentions:
         assert _codes("K760 and E119, S72001A, W19XXXA") == [
             ("icd10cm", "K76.0"), ("icd10cm", "E11.9"), ("icd10cm", "S72.001A"), ("icd10cm", "W19.XXXA")]
 
-    @pytest.mark.parametrize("text", ["k760 and e119", "A999 and K76Z"])
-    def test_code_without_its_dot_needs_capitals_and_to_be_real(self, text):
-        assert _codes(text) == []
+    def test_code_without_its_dot_needs_to_be_real(self):
+        assert _codes("A999 and K76Z") == []
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("k760 and e119", [("icd10cm", "K76.0"), ("icd10cm", "E11.9")]),
+        ("is s72001 complete?", [("icd10cm", "S72.001")]),
+        ("i10", [("icd10cm", "I10")]),
+        ("pt has i10", [("icd10cm", "I10")]),
+        ("j441 or j449?", [("icd10cm", "J44.1"), ("icd10cm", "J44.9")]),
+        ("S72001a", [("icd10cm", "S72.001A")]),
+        ("z86010 billable?", [("icd10cm", "Z86.010")]),
+    ])
+    def test_code_without_its_dot_in_lower_case(self, text, expected):
+        assert _codes(text) == expected
 
     @pytest.mark.parametrize(("text", "expected"), [
         ("E119", ("icd10cm", "E11.9")),  # three digits after the letter: only ICD-10-CM has that shape
@@ -69,11 +88,49 @@ class TestFindMentions:
         ("K2970", ("icd10cm", "K29.70")),
         ("dx E1165", ("icd10cm", "E11.65")),  # a diagnosis says which one
         ("E1165", ("hcpcs", "E1165")),
+        ("E1190", ("hcpcs", "E1190")),  # E11.90 is no ICD-10-CM code
         ("D0120", None),  # dental CDT, and not an ICD-10-CM code either
         ("D649", ("icd10cm", "D64.9")),
     ])
     def test_letter_and_four_digits_is_hcpcs_inside_its_range_else_dotless_icd(self, text, expected):
         assert _codes(text) == ([expected] if expected else [])
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("E1122 for diabetes", ("icd10cm", "E11.22")),
+        ("Type 2 diabetes with CKD: E1122?", ("icd10cm", "E11.22")),
+        ("pt has E1122", ("icd10cm", "E11.22")),
+        ("Dx codes I10, E1122 and N184 on the same claim?", ("icd10cm", "E11.22")),
+        ("ICD-10 J1100 for the flu", ("icd10cm", "J11.00")),
+        ("how many units of J1100 per day", ("hcpcs", "J1100")),
+        ("J1100 x 2", ("hcpcs", "J1100")),
+        ("J1100-JW and J1100-JZ on the same line?", ("hcpcs", "J1100")),
+        ("Single dose vial of dexamethasone J1100, we used it all.", ("hcpcs", "J1100")),
+        ("Use G0438 (initial AWV) or G0439 (subsequent AWV).", ("hcpcs", "G0439")),
+        ("dx E0601", ("hcpcs", "E0601")),  # E06.01 is no ICD-10-CM code: the only reading
+    ])
+    def test_words_next_to_a_code_both_sets_hold_settle_it(self, text, expected):
+        found = [m for m in find_mentions(text) if m.code.replace(".", "") == expected[1].replace(".", "")]
+        assert [(m.system, m.code, m.alternatives) for m in found] == [(*expected, ())]
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("What is E1122?", (("hcpcs", "E1122"), ("icd10cm", "E11.22"))),
+        ("Can you give me the full description for J1100?", (("hcpcs", "J1100"), ("icd10cm", "J11.00"))),
+        ("I10, E1122 and N184 on the same claim?", (("icd10cm", "E11.22"), ("hcpcs", "E1122"))),
+        ("E1122 diabetes with CKD, billed J1100 x 2 units", (("hcpcs", "J1100"), ("icd10cm", "J11.00"))),
+        ("dx J1100, or is it the drug?", (("icd10cm", "J11.00"), ("hcpcs", "J1100"))),
+    ])
+    def test_a_code_both_sets_hold_with_nothing_to_settle_it_names_both_readings(self, text, expected):
+        (first, *others) = expected
+        [found] = [m for m in find_mentions(text) if m.code.replace(".", "") == first[1].replace(".", "")]
+        assert ((found.system, found.code), *found.alternatives) == expected
+
+    def test_a_code_settled_in_one_place_is_settled_everywhere(self):
+        mentions = find_mentions("What is J1100? We gave 4 units of J1100.")
+        assert [(m.system, m.code, m.alternatives, m.start) for m in mentions] == [("hcpcs", "J1100", (), 8)]
+
+    def test_a_code_settled_two_ways_is_named_both_ways(self):
+        assert _codes("dx J11.00 is J1100 here; and J1100 x 4 units") == [
+            ("icd10cm", "J11.00"), ("hcpcs", "J1100")]
 
     def test_index_dash_for_more_characters_still_names_the_code(self):
         assert _codes("M54.5- low back pain") == [("icd10cm", "M54.5")]
@@ -90,6 +147,20 @@ class TestFindMentions:
 
     def test_lowercase_category_ii_is_normalised(self):
         assert _codes("3074f") == [("cpt", "3074F")]
+
+    @pytest.mark.parametrize("text", [
+        "Is 0002M billable?", "Hi,\n\nDo we report 0002M with 80076?\n\nThanks", "0002m for the liver panel",
+        "CPT 0002M", "(0002M)", "0002M-59"])
+    def test_cpt_multianalyte_assays_end_in_m(self, text):
+        assert _codes(text)[0] == ("cpt", "0002M")
+
+    @pytest.mark.parametrize("text", ["Is 0042T billable?", "Hi,\n\nWas 0042T deleted?\n\nThanks", "is 0042t ok"])
+    def test_cpt_category_iii_in_mail(self, text):
+        assert _codes(text) == [("cpt", "0042T")]
+
+    @pytest.mark.parametrize("text", ["ran 1500m", "heparin 5000u SQ", "a 2000t truck"])
+    def test_lower_case_m_t_u_without_a_leading_zero_are_not_codes(self, text):
+        assert _codes(text) == []
 
     def test_units_written_on_the_code(self):
         assert _codes("97110x4 and 97140 x 2") == [("cpt", "97110"), ("cpt", "97140")]
@@ -172,11 +243,37 @@ class TestFindMentions:
     def test_dates_years_times_phones_versions_and_zip_plus_four_are_not_codes(self, text):
         assert _codes(text) == []
 
+    @pytest.mark.parametrize("text", [
+        "a1", "to", "x2", "r/o", "10mg", "500mg", "2.5mg", "x10", "q4h", "q12h", "in 2026", "FY2026",
+        "on 1/5/2026", "dated 01-05-2026", "call 555-201-3344", "ZIP 10001", "room c101", "Rm. A210", "Room 210",
+        "rm 4b", "bed 12", "room 20610", "pt seen x2 r/o mi", "r/o pna, f/u 2 wks", "BP 120/80 HR 72", "t2dm", "a1c 7.2",
+        "hba1c", "f2f", "s/p", "h/o", "b12 shot", "covid19", "l4-l5", "c5-6"])
+    def test_ordinary_words_and_numbers_in_lower_case_are_not_codes(self, text):
+        assert _codes(text) == []
+
+    @pytest.mark.parametrize("text", [
+        "X-Received: by 2002:a17:902:8c98:: with SMTP", "from [2404:6800:4008:c05::1a] said", "2002:A17:902::1",
+        "Received: from (p25-nyaan.kyoto.example.ne.jp [203.0.113.5])", "by r20-ffe0020.example.com",
+        "Apple Message framework v936", "bh=KTxM8Qkn+d43+BK8k6jT1xB", "https://example.org/?id=a17&x=1",
+        "d=aol.com; s=a2048; t=1528961417"])
+    def test_parts_of_addresses_hosts_and_encoded_text_are_not_codes(self, text):
+        assert _codes(text) == []
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("ICD:E11 and dx:i10", [("icd10cm", "E11"), ("icd10cm", "I10")]),
+        ("E11: diabetes", [("icd10cm", "E11")]),
+        ("i10/e11/n184", [("icd10cm", "I10"), ("icd10cm", "E11"), ("icd10cm", "N18.4")]),
+        ("k760. Thanks a", [("icd10cm", "K76.0")]),  # the first word of the text, the text ending in a letter
+        ("+k760 and e11=", [("icd10cm", "K76.0"), ("icd10cm", "E11")]),
+    ])
+    def test_codes_next_to_punctuation_still_count(self, text, expected):
+        assert _codes(text) == expected
+
     @pytest.mark.parametrize(
         "text",
         ["New York, NY 10001", "NY 10001", "Dallas, TX 75201", "DALLAS, TX 75201", "Austin, Texas 78701",
          "Patient's ZIP is 10001", "zip code: 10001", "ZIP codes 10001, 10002 and 10003", "PO Box 20610",
-         "10001 Oak Street", "Suite 20610", "$99213", "$ 47370", "USD 47370", "99213 dollars", "10001 units",
+         "10001 Oak Street", "10001 North Main Street", "2201 Elm Sq", "Suite 20610", "$99213", "$ 47370", "USD 47370", "99213 dollars", "10001 units",
          "invoice #47370", "acct 99213", "claim number 12345", "NPI 1234567890", "MRN: 47370", "Member ID XQJ4829",
          "policy 99213", "Tax ID 12-3456789", "auth #47370", "check # 12345", "NDC 00409-4888-02",
          "Invoice INV-20610", "remark code M86"],
@@ -222,7 +319,9 @@ class TestFindMentions:
             ("K76.0", "K760"), ("99213", "99213"), ("25", "25")]
 
     def test_non_ascii_text_before_a_code_does_not_shift_positions(self):
-        assert _codes("Straße: i10 but E11; ﬁnal: k76.0") == [("icd10cm", "E11"), ("icd10cm", "K76.0")]
+        text = "Straße: i10 but E11; ﬁnal: k76.0"
+        assert [(m.code, text[m.start : m.end]) for m in find_mentions(text)] == [
+            ("I10", "i10"), ("E11", "E11"), ("K76.0", "k76.0")]
 
     def test_no_text_no_mentions(self):
         assert find_mentions("") == []
@@ -241,7 +340,14 @@ class TestFindMentions:
             raise AssertionError(f"code list read for {code}")
 
         monkeypatch.setattr(mentions_module, "is_icd10cm_code", refuse)
-        assert len(find_mentions(_EMAIL)) > 10
+        text = "K76.0 or e11.9 with 99213-25 and 0DTJ4ZZ; call 212-555-0199, ZIP 10001, 10mg x2, r/o, in 2026"
+        assert len(find_mentions(text)) == 5
+
+    def test_the_code_list_is_read_for_a_letter_and_four_digits_unless_words_settle_hcpcs(self, monkeypatch):
+        asked = []
+        monkeypatch.setattr(mentions_module, "is_icd10cm_code", lambda code: asked.append(code) or False)
+        find_mentions("J1100 x 4 units, J1885 injection and G0439 for the AWV. Is G2211 ok?")
+        assert asked == ["G22.11"]
 
 
 class TestMention:
@@ -250,6 +356,10 @@ class TestMention:
 
     def test_as_dict_names_the_system_and_code(self):
         assert Mention("cpt", "99213", 0).as_dict() == {"system": "cpt", "code": "99213"}
+
+    def test_as_dict_names_the_readings_left_open(self):
+        assert find_mentions("What is J1100?")[0].as_dict() == {
+            "system": "hcpcs", "code": "J1100", "alternatives": [{"system": "icd10cm", "code": "J11.00"}]}
 
     def test_as_dict_of_an_attached_modifier_names_its_code(self):
         assert find_mentions("99213-25")[1].as_dict() == {"system": "modifier", "code": "25", "attached_to": "99213"}
