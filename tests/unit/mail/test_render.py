@@ -21,7 +21,7 @@ def _acknowledgement(**overrides) -> dict:
     fact = CodeFact("icd10cm", "K76.0", "billable", "Fatty (change of) liver, NEC", "test", "ICD-10-CM 2026")
     enrichment = Enrichment([fact], keys=[("icd10cm", "K76.0")])
     question = understand("Is K76.0 billable?")[0]
-    section = section_for(enrichment, question, REVIEW, ["held for the test"], {}, numbered=False)
+    section = section_for(enrichment, question, REVIEW, ["held for the test"], numbered=False)
     draft = PreparedDraft(Decision(REVIEW, ("held for the test",)), [section], "", ["ICD-10-CM 2026"], [])
     context = emails.acknowledgement("CC-42", "Re: Is K76.0 billable? [CC-42]", draft, "Coding Consultant", 24)
     context.update(overrides)
