@@ -109,7 +109,9 @@ class TestTwoInstances:
     def test_auto_submitted_stops_the_exchange_after_one_reply(self, intact):
         a, b = intact
         ask_a_as_b(a, b)
-        wait_until(lambda: final(b, 1), timeout=60)
+        # the wait bounds a failure, not speed: two whole services share two cores here
+        wait_until(lambda: final(b, 1), timeout=150,
+                   message=lambda: f"a: {a.inbound()} / {a.replies()}; b: {b.inbound()} / {b.replies()}")
         assert a.replies() == 1
         assert b.replies() == 0
         [(status, reason)] = b.inbound()
@@ -118,7 +120,7 @@ class TestTwoInstances:
     def test_the_daily_cap_stops_it_when_a_relay_strips_auto_submitted(self, stripped):
         a, b = stripped
         ask_a_as_b(a, b)
-        wait_until(lambda: final(a, 2), timeout=90,
+        wait_until(lambda: final(a, 2), timeout=150,
                    message=lambda: f"a: {a.inbound()} / {a.replies()}; b: {b.inbound()} / {b.replies()}")
         assert a.inbound()[1] == ("processed", "review: no reply (automatic reply cap reached)")
         assert a.replies() == 1
