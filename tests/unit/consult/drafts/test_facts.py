@@ -140,7 +140,8 @@ class TestRenderedAnswers:
         assert draft.decision.route == REVIEW
         assert ("99214 (CPT): not in the loaded CPT file (CPT (licensed file), dates not stated), so this service has "
                 "no descriptor to quote. A licensee's CPT file lists descriptors; it does not define which CPT codes "
-                "exist, so this does not mean the code is invalid.") in text
+                "exist: a code missing from it can still be a real, current code.") in text
+        assert "invalid" not in text.lower()
         assert "typing error" not in text and "Nearest valid codes" not in text and "99213" not in text
 
     def test_units_name_the_mue_tables_not_checked(self, app):
