@@ -13,8 +13,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
-from sqlalchemy import column, delete, func, select, table
+from sqlalchemy import column, delete, func, select, table, text
 from sqlalchemy.orm import Session
 
 from consultant.codes import spelling, synonyms
@@ -31,7 +32,7 @@ _LETTERS_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 _VAGUE = frozenset("unspecified specified not site nos elsewhere classified organism part".split())
 
 catalog_search = table("catalog_search", column("system"), column("code"), column("kind"), column("descriptor"),
-                       column("extra"), column("terms"))
+                       column("extra"), column("terms"), column("position"))
 
 # how much a query word counts where a code's row has it
 IN_TERMS, IN_DESCRIPTOR, IN_EXTRA = 3, 2, 1
@@ -88,18 +89,23 @@ def rebuild_index(session: Session, systems: Iterable[str] | None = None) -> int
     # the engines serve a pass that matches too much to rank in this order: shortest descriptor first
     rows.sort(key=lambda row: (len(_WORD.findall(row.descriptor.lower())), row.system, row.code))
     session.execute(purge)
+    postgres = session.get_bind().dialect.name == "postgresql"
     batch: list[dict] = []
     written = 0
-    for row in rows:
+    for position, row in enumerate(rows):
         more = [row.short_descriptor or "", *extra.get((row.system, row.code), ())]
         batch.append({"system": row.system, "code": row.code, "kind": row.kind, "descriptor": row.descriptor,
                       "extra": " \n".join(p for p in more if p),
-                      "terms": " \n".join(dict.fromkeys(terms.get((row.system, row.code), ())))})
+                      "terms": " \n".join(dict.fromkeys(terms.get((row.system, row.code), ())))}
+                     | ({"position": position} if postgres else {}))
         if len(batch) == 5000:
             written += _insert(session, batch)
             batch = []
     written += _insert(session, batch) if batch else 0
     rebuild_vocabulary(session)
+    if postgres:  # fresh statistics, so that the planner picks the position index for common words
+        session.execute(text("ANALYZE catalog_search"))
+        session.execute(text("ANALYZE search_word"))
     return written
 
 
@@ -157,8 +163,8 @@ def _insert(session: Session, rows: list[dict]) -> int:
 # The engines rank every row that matches; over a few thousand rows that is most of a query's time.
 # A pass expected to match more is served in index order instead (rows are written shortest
 # descriptor first, see `rebuild_index`), and the "any word" pass keeps only the rarer words.
-RANK_LIMIT = 1500
-ANY_WORD_BUDGET = 2500
+RANK_LIMIT = 1000
+ANY_WORD_BUDGET = 1200
 
 
 @dataclass(frozen=True)
@@ -327,7 +333,7 @@ def _postgres(session: Session, concepts: list[Concept], every: bool, ranked: bo
     join = " & " if every else " | "
     terms = join.join("(" + " | ".join("(" + " & ".join(alternative) + ")" for alternative in concept.alternatives)
                       + ")" for concept in concepts)
-    order = "ORDER BY score DESC, code" if ranked else "ORDER BY length(descriptor), code"
+    order = "ORDER BY score DESC, code" if ranked else "ORDER BY position"
     sql = (
         "SELECT system, code, kind, descriptor, extra, terms, ts_rank_cd(document, q) AS score"
         " FROM catalog_search, to_tsquery('english', %(terms)s) q WHERE document @@ q"
@@ -398,6 +404,7 @@ _SUFFIXES = ("ations", "ation", "ically", "ical", "ities", "ity", "ness", "ments
              "ive", "ions", "ion", "ful", "ies", "ied", "ed", "es", "s", "ic", "al", "ia", "e", "y")
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light stem for comparing words of the query and of a row ("fractured", "fractures" and
     "fracture"; "diabetes" and "diabetic"; "hypertension" and "hypertensive"): one common suffix off,
@@ -408,8 +415,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def _stems(text_: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text_.lower())}
+@lru_cache(maxsize=8192)
+def _stems(text_: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _WORD.findall(text_.lower()))
 
 
 _VAGUE_STEMS = frozenset(_stem(w) for w in _VAGUE)

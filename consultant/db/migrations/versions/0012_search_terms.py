@@ -42,6 +42,9 @@ def upgrade() -> None:
         op.execute("ALTER TABLE catalog_search ADD COLUMN terms text NOT NULL DEFAULT ''")
         op.execute(f"ALTER TABLE catalog_search ADD COLUMN {_PG_DOCUMENT}")
         op.execute("CREATE INDEX ix_catalog_search_document ON catalog_search USING gin (document)")
+        # a pass that matches too many rows to rank is served in this order (SQLite uses its rowids)
+        op.execute("ALTER TABLE catalog_search ADD COLUMN position integer NOT NULL DEFAULT 0")
+        op.execute("CREATE INDEX ix_catalog_search_position ON catalog_search (position)")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE TABLE search_word (word varchar(64) PRIMARY KEY, n integer NOT NULL)")
         op.execute("CREATE INDEX ix_search_word_trigram ON search_word USING gin (word gin_trgm_ops)")
@@ -66,6 +69,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TABLE search_word")
+        op.execute("DROP INDEX ix_catalog_search_position")
+        op.execute("ALTER TABLE catalog_search DROP COLUMN position")
         op.execute("DROP INDEX ix_catalog_search_document")
         op.execute("ALTER TABLE catalog_search DROP COLUMN document")
         op.execute("ALTER TABLE catalog_search DROP COLUMN terms")
