@@ -208,8 +208,8 @@ def search(session: Session, query: str, system: str | None = None, limit: int =
     engine = _postgres if session.get_bind().dialect.name == "postgresql" else _sqlite
     seen = {(h.system, h.code) for h in hits}
     found = 0
-    for concepts, every in _passes(read):
-        if len(hits) >= limit or not every and found:
+    for concepts, every, when in _passes(read):
+        if len(hits) >= limit or when == "if nothing yet" and found:
             break
         subset = Query(concepts, read.counts)
         ranked = not every or subset.every_concept_size() <= RANK_LIMIT
@@ -221,19 +221,23 @@ def search(session: Session, query: str, system: str | None = None, limit: int =
     return hits
 
 
-def _passes(read: Query) -> Iterator[tuple[list[Concept], bool]]:
+def _passes(read: Query) -> Iterator[tuple[list[Concept], bool, str]]:
     """What the engine is asked, in turn, while too little has been found: every concept; then every
-    concept but the least telling one (all still decide the order); then, if nothing at all was found,
-    any of the rarer words. The least telling concept is the most common plain word ("left", "4",
-    "unspecified"), else the most common concept."""
-    yield read.concepts, True
-    if len(read.concepts) > 1:
-        plain = [c for c in read.concepts if len(c.alternatives) == 1 and len(c.alternatives[0]) == 1]
-        dropped = max(plain or read.concepts, key=lambda c: sum(read.size(a) for a in c.alternatives))
-        yield [c for c in read.concepts if c is not dropped], True
+    concept but the least telling one (all still decide the order); then, while nothing at all has
+    been found, fewer concepts still, and at last any of the rarer words. The least telling concept
+    is the most common plain word ("left", "4", "unspecified"), else the most common concept."""
+    yield read.concepts, True, "while too few"
+    kept = list(read.concepts)
+    first = True
+    while len(kept) > 1:
+        plain = [c for c in kept if len(c.alternatives) == 1 and len(c.alternatives[0]) == 1]
+        dropped = max(plain or kept, key=lambda c: sum(read.size(a) for a in c.alternatives))
+        kept = [c for c in kept if c is not dropped]
+        yield kept, True, "while too few" if first else "if nothing yet"
+        first = False
     rare = read.rare_words()
     if len(read.words()) > 1 and rare:
-        yield [Concept(((w,),)) for w in rare], False
+        yield [Concept(((w,),)) for w in rare], False, "if nothing yet"
 
 
 def read_query(session: Session, query: str) -> Query:
@@ -420,4 +424,4 @@ def _stems(text_: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORD.findall(text_.lower()))
 
 
-_VAGUE_STEMS = frozenset(_stem(w) for w in _VAGUE)
+_VAGUE_STEMS = frozenset(_stem(w) for w in _VAGUE | _STOPWORDS)

@@ -89,12 +89,17 @@ class Table:
         """A run of words as runs are matched: each word canonical ("hep c" is "hepatitis c")."""
         return tuple(c for w in words for c in self.canonical(w))
 
+    def lookup(self, word: str) -> Synonym | None:
+        """The one-word term `word` is, as typed, as a plain plural, or as an abbreviation with an "s"
+        ("utis", "dvts")."""
+        return self.single.get(singular(word)) or (self.single.get(word[:-1]) if word.endswith("s") else None)
+
     def canonical(self, word: str, depth: int = 0) -> tuple[str, ...]:
         """A word as phrases are matched: singular, and a one-word synonym that names no code replaced
         by the words it means ("fx", "broken", "fractured" -> "fracture"; "fhx" -> "family history"),
         so that "hip fx", "broken hip" and "fractured hip" are the same phrase."""
+        entry = self.lookup(word)
         word = singular(word)
-        entry = self.single.get(word)
         if entry is None or entry.codes or depth > 2:
             return (word,)
         meant = [w for w in tokens(entry.means) if w not in STOPWORDS]
@@ -152,7 +157,7 @@ def match(words: list[str], table: Table | None = None) -> list[Piece]:
             if owner[i] is not None:
                 pieces.append(owner[i])
         else:
-            pieces.append(Piece((word,), synonym=table.single.get(singular(word))))
+            pieces.append(Piece((word,), synonym=table.lookup(word)))
     return pieces
 
 
