@@ -401,7 +401,7 @@ def codes_load(if_empty: bool) -> None:
 
 
 @codes.command("import")
-@click.argument("kind", type=click.Choice(["icd10pcs", "hcpcs", "cpt", "ncci-ptp", "mue"]))
+@click.argument("kind", type=click.Choice(["icd10pcs", "hcpcs", "cpt", "ncci-ptp", "mue", "icd10cm-index"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version", "version", default=None, help="Release name, e.g. 'NCCI PTP v32.1' (default: from the file).")
 @click.option("--full/--partial", "full", default=None,
@@ -410,7 +410,8 @@ def codes_load(if_empty: bool) -> None:
                    "official file's size and sections. A CPT file is never full.")
 @click.option("--json", "as_json", is_flag=True)
 def codes_import(kind: str, path: Path, version: str | None, full: bool | None, as_json: bool) -> None:
-    """Import a code file: the CMS ICD-10-PCS order file, HCPCS ANWEB, NCCI PTP, MUE, or a licensee's CPT file.
+    """Import a code file: the CMS ICD-10-PCS order file, HCPCS ANWEB, NCCI PTP, MUE, a licensee's CPT file,
+    or the CDC's ICD-10-CM Alphabetic Index XML (icd10cm-index: its terms then lead search to their codes).
 
     A malformed file is rejected with its line number and reason, and nothing changes."""
     from consultant.codes.importers import ImportFormatError, import_file

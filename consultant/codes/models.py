@@ -152,3 +152,19 @@ class CatalogChange(Base):
     field: Mapped[str | None] = mapped_column(String(32))
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
+
+
+class IndexTerm(Base):
+    """A term of the ICD-10-CM Alphabetic Index (main term and subterms, as one path) and the code it
+    points at, directly or through its "see" reference (kept in `see`). Search weighs these above
+    descriptor words; they come from the CDC's index file of a release, imported by an operator."""
+
+    __tablename__ = "index_term"
+    __table_args__ = (Index("ix_index_term_system_code", "system", "code"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    system: Mapped[str] = mapped_column(String(16))
+    term: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(String(16))
+    see: Mapped[str | None] = mapped_column(Text)
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_release.id"))

@@ -12,11 +12,12 @@ from consultant.settings import get_settings
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # tables the migrations create with dialect-specific DDL, outside the SQLAlchemy models
-UNMODELLED_TABLES = ("catalog_search",)
+# (search_word also names search_word_gram, SQLite's trigram index of it)
+UNMODELLED_TABLES = ("catalog_search", "search_word")
 
 
 def is_modelled(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Alembic include_name hook: skip the search index (and FTS5's shadow tables)."""
+    """Alembic include_name hook: skip the search index and vocabulary (and FTS5's shadow tables)."""
     return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLES))
 
 

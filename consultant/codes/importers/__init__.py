@@ -16,13 +16,15 @@ IMPORTERS = {
     "cpt": "consultant.codes.importers.cpt",
     "ncci-ptp": "consultant.codes.importers.ncci",
     "mue": "consultant.codes.importers.mue",
+    "icd10cm-index": "consultant.codes.importers.icd10cm_index",
 }
 
 __all__ = ["COMPLETENESS_KINDS", "IMPORTERS", "ImportFormatError", "ImportReport", "import_file"]
 
 
 # the code sets whose text is searchable, per import kind
-SEARCH_SYSTEMS = {"icd10pcs": ("pcs",), "hcpcs": ("hcpcs", "modifier"), "cpt": ("cpt", "modifier")}
+SEARCH_SYSTEMS = {"icd10pcs": ("pcs",), "hcpcs": ("hcpcs", "modifier"), "cpt": ("cpt", "modifier"),
+                  "icd10cm-index": ("icd10cm",)}
 
 
 # the kinds whose file may or may not be the whole official code set (`--full` / `--partial`)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from sqlalchemy import insert
 
@@ -97,3 +99,107 @@ class TestSearchOnPostgresql:
 
     def test_hostile_query_is_harmless(self, pg_catalog):
         assert codes_for("liver & | ! :* ( ') ; drop table x") != []
+
+
+INDEX_SAMPLE = Path(__file__).parents[2] / "fixtures" / "codes" / "icd10cm_index_sample.xml"
+
+
+def top(query: str, n: int = 5) -> list[str]:
+    return codes_for(query, system="icd10cm", limit=n)
+
+
+def under(codes: list[str], *prefixes: str) -> list[str]:
+    return [code for code in codes if code.startswith(prefixes)]
+
+
+class TestWhatCodersType:
+    """The everyday queries issue 13 names, against the shipped synonym table (no index imported)."""
+
+    def test_heart_attack_finds_acute_myocardial_infarction(self, app):
+        assert under(top("heart attack", 3), "I21")
+
+    def test_pneumonia_finds_the_unspecified_organism_code_first(self, app):
+        assert top("pneumonia")[0] == "J18.9"
+
+    def test_broken_hip_finds_hip_fractures_before_prosthesis_codes(self, app):
+        found = top("broken hip")
+        assert under(found[:3], "S72.0", "S72.1", "S72.2") == found[:3]
+        assert not under(found, "T84", "Z96")
+
+    @pytest.mark.parametrize("query, code", [("uti", "N39.0"), ("afib", "I48.91"), ("UTIs", "N39.0")])
+    def test_abbreviations_find_their_code_first(self, app, query, code):
+        assert top(query)[0] == code
+
+    def test_flu_shot_finds_immunization_and_no_external_cause(self, app):
+        found = top("flu shot")
+        assert found[0] == "Z23"
+        assert not under(found, "W", "X", "Y")  # firearms, terrorism: "shot" is not a gunshot here
+
+    @pytest.mark.parametrize("query, prefix", [
+        ("rhuematoid arthritis", "M06"), ("dimentia", "F0"), ("inguinal hernea", "K40"),  # misspelled
+        ("nasal polyps", "J33"), ("hot flashes", "R23.2"), ("kidney stones", "N20.0"),  # plural
+        ("hip fx", "S72"), ("fractured hip", "S72"), ("fx of left hip", "S72"),  # one phrase, any wording
+        ("ckd4", "N18.4"), ("s/p tkr", "Z96.65"), ("fhx colon ca", "Z80.0"), ("tummy ache", "R10"),
+    ])
+    def test_misspellings_plurals_and_shorthand(self, app, query, prefix):
+        assert under(top(query), prefix)
+
+    def test_a_descriptor_that_says_no_more_than_the_query_comes_first(self, app):
+        assert top("urinary tract infection")[0] == "N39.0"  # "site not specified" adds nothing
+        assert top("hypokalemia")[0] == "E87.6"
+
+    def test_a_synonym_only_part_of_which_the_query_says_weighs_like_a_descriptor_word(self, app):
+        # "gestational hypertension" is filed under O13; a query for hypertension must not pull it first
+        assert top("hypertension")[0] == "I10"
+
+    def test_a_word_nothing_knows_is_left_out_rather_than_matching_nothing(self, app):
+        assert top("xqzvbn pneumonia")[0] == "J18.9"
+
+
+class TestAlphabeticIndex:
+    def test_index_terms_lead_search_to_their_codes(self, app):
+        from consultant.codes.importers import import_file
+
+        assert "J36" not in top("quinsy")
+        with session_scope() as session:
+            import_file(session, "icd10cm-index", INDEX_SAMPLE)
+        assert top("quinsy")[0] == "J36"
+        assert top("costiveness")[0] == "K59.00"  # a "see" reference: Costiveness, see Constipation
+        assert top("grippe")[0] == "J11.1"
+
+    def test_an_index_term_the_query_says_in_full_outranks_descriptor_words(self, app):
+        from consultant.codes.importers import import_file
+
+        # "Hydrops" is in several descriptors (hydrops fetalis); the index term points at R60.9
+        assert top("hydrops")[0] != "R60.9"
+        with session_scope() as session:
+            import_file(session, "icd10cm-index", INDEX_SAMPLE)
+        assert top("hydrops")[0] == "R60.9"
+
+    def test_a_rebuild_keeps_the_imported_terms(self, app):
+        from consultant.codes.importers import import_file
+
+        with session_scope() as session:
+            import_file(session, "icd10cm-index", INDEX_SAMPLE)
+            rebuild_index(session, ["icd10cm"])
+        assert top("wobbly gait")[0] == "R26.81"
+
+
+class TestPasses:
+    def test_a_word_too_common_to_rank_is_served_shortest_descriptor_first(self, app):
+        found = codes_for("unspecified", system="icd10cm", limit=10)
+        assert len(found) == 10
+        with session_scope() as session:
+            lengths = [len(session.get(CatalogCode, _id(session, code)).descriptor.split()) for code in found]
+        assert max(lengths) <= 4
+
+    def test_when_every_word_matches_nothing_the_least_telling_word_is_dropped(self, app):
+        # no code says "age related nuclear cataract" and "left eye" and "bilateral"; the rest still order
+        found = top("age related nuclear cataract left eye bilateral")
+        assert under(found, "H25.1")
+
+
+def _id(session, code: str) -> int:
+    from sqlalchemy import select
+
+    return session.scalar(select(CatalogCode.id).where(CatalogCode.system == "icd10cm", CatalogCode.code == code))
