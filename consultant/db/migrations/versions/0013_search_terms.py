@@ -2,8 +2,8 @@
 descriptor words, and a vocabulary with a trigram index for misspellings (pg_trgm on PostgreSQL, a
 table of trigrams on SQLite)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
