@@ -22,10 +22,10 @@ T = TypeVar("T")
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=3600)
+        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=3600, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)  # no message text in errors
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
