@@ -375,5 +375,5 @@ class TestStaffCommands:
         again = runner.invoke(main, ["staff", "add", "coder@example.org", "--role", "admin",
                                      "--password", "a long password"])
         assert again.exit_code != 0 and "already has an account" in again.output
-        token = runner.invoke(main, ["staff", "token", "coder@example.org"])
+        token = runner.invoke(main, ["staff", "token", "coder@example.org", "--name", "export"])
         assert token.exit_code == 0 and len(token.output.strip()) >= 40

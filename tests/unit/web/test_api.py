@@ -5,7 +5,7 @@ from sqlalchemy import select
 from consultant import jobs
 from consultant.db.models import Draft, DraftStatus
 from consultant.db.session import session_scope
-from consultant.staff.accounts import api_token
+from consultant.staff.tokens import create_token
 from tests.builders import question_email
 from tests.support.web import REVIEWER, ask, sign_in
 
@@ -14,7 +14,7 @@ COVERAGE = "Does Medicare pay for K76.0 when billed with E11.9?"
 
 def bearer() -> dict[str, str]:
     with session_scope() as session:
-        return {"Authorization": f"Bearer {api_token(session, REVIEWER)}"}
+        return {"Authorization": f"Bearer {create_token(session, 'cli:test', REVIEWER, 'tests')}"}
 
 
 class TestApi:
