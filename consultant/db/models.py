@@ -310,7 +310,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str | None] = mapped_column(String(320), index=True)  # staff email; None: an anonymous attempt
+    # staff email, or cli:<OS user> for a command; None: an anonymous attempt (a failed sign-in)
+    actor: Mapped[str | None] = mapped_column(String(320), index=True)
     action: Mapped[str] = mapped_column(String(48), index=True)
     target: Mapped[str | None] = mapped_column(String(100))  # e.g. consultation:12, outbound:7
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
