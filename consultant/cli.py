@@ -255,7 +255,10 @@ def staff_reset_password(email: str, password: str) -> None:
     """Set a new password; the account's browser sessions end."""
     from consultant.staff.accounts import reset_password
 
-    account_change(lambda session, actor: f"new password set for {reset_password(session, actor, email, password).email}")
+    def reset(session, actor: str) -> str:
+        return f"new password set for {reset_password(session, actor, email, password).email}"
+
+    account_change(reset)
 
 
 @staff.command("set-role")

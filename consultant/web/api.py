@@ -201,7 +201,8 @@ def api_release(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Do
 
 @router.put("/drafts/{draft_id}", response_model=Done, responses=ERRORS)
 def api_save_draft(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
-    return _act(lambda s: review.save_draft(s, staff, draft_id, body.text, consultation_id=None) or Done(done="draft saved"))
+    return _act(lambda s: review.save_draft(s, staff, draft_id, body.text, consultation_id=None)
+                or Done(done="draft saved"))
 
 
 @router.post("/drafts/{draft_id}/send", response_model=Done, responses=ERRORS)

@@ -92,7 +92,8 @@ def revoke(form: FormData = Depends(checked_form), staff: Staff = Depends(admin_
 
 
 @router.post("/admin/tokens")
-def new_token(request: Request, form: FormData = Depends(checked_form), staff: Staff = Depends(admin_staff)) -> Response:
+def new_token(request: Request, form: FormData = Depends(checked_form),
+              staff: Staff = Depends(admin_staff)) -> Response:
     """The new token is shown once, on this response (never in a URL)."""
     try:
         days = int(str(form.get("days", DEFAULT_DAYS)))
