@@ -26,6 +26,7 @@ BROWSER = "browser"
 API = "api"
 SIGN_IN_FAILED = "sign_in_failed"
 MIN_PASSWORD = 10
+MAX_TOKEN_DAYS = 366  # no API token outlives this, whatever its row says
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -168,8 +169,8 @@ def resume(session: Session, settings: Settings, token: str, kind: str) -> Staff
     """The staff member a token belongs to, if its session is open: a browser's not idle too long, an API
     token's not past its expiry."""
     row = session.execute(
-        select(StaffSession.id, StaffSession.csrf_token, StaffSession.last_seen_at, StaffSession.expires_at,
-               StaffUser.id.label("user_id"), StaffUser.email, StaffUser.role)
+        select(StaffSession.id, StaffSession.csrf_token, StaffSession.created_at, StaffSession.last_seen_at,
+               StaffSession.expires_at, StaffUser.id.label("user_id"), StaffUser.email, StaffUser.role)
         .join(StaffUser, StaffUser.id == StaffSession.user_id)
         .where(StaffSession.token_hash == token_hash(token), StaffSession.kind == kind,
                StaffSession.ended_at.is_(None), StaffUser.active.is_(True))
@@ -177,7 +178,7 @@ def resume(session: Session, settings: Settings, token: str, kind: str) -> Staff
     if row is None:
         return None
     now = utcnow()
-    if kind == API and (row.expires_at is None or row.expires_at <= now):
+    if kind == API and token_expired(row.created_at, row.expires_at, now):
         return None
     if kind == BROWSER and row.last_seen_at < now - timedelta(minutes=settings.web_idle_minutes):
         session.execute(update(StaffSession).where(StaffSession.id == row.id).values(ended_at=now))
@@ -185,6 +186,11 @@ def resume(session: Session, settings: Settings, token: str, kind: str) -> Staff
     seen = {"last_seen_at": now} | ({"last_used_at": now} if kind == API else {})
     session.execute(update(StaffSession).where(StaffSession.id == row.id).values(**seen))
     return Staff(row.user_id, row.email, row.role, row.id, row.csrf_token)
+
+
+def token_expired(created_at: datetime, expires_at: datetime | None, now: datetime) -> bool:
+    """An API token is refused from its expiry on, without one, and once older than MAX_TOKEN_DAYS."""
+    return expires_at is None or expires_at <= now or created_at + timedelta(days=MAX_TOKEN_DAYS) <= now
 
 
 def sign_out(session: Session, staff: Staff) -> None:

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from consultant.db.base import utcnow
 from consultant.db.models import StaffSession, StaffUser
 from consultant.staff import audit
-from consultant.staff.accounts import API, AccountError, normalise_email, open_session
+from consultant.staff.accounts import API, MAX_TOKEN_DAYS, AccountError, normalise_email, open_session, token_expired
 
 DEFAULT_DAYS = 90
-MAX_DAYS = 366
+MAX_DAYS = MAX_TOKEN_DAYS
 MAX_NAME = 100
 
 
@@ -32,7 +32,7 @@ class TokenInfo:
     def state(self, now: datetime) -> str:
         if self.ended_at is not None:
             return "revoked"
-        if self.expires_at is None or self.expires_at <= now:
+        if token_expired(self.created_at, self.expires_at, now):
             return "expired"
         return "active"
 

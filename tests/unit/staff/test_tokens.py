@@ -57,6 +57,17 @@ class TestExpiry:
             [info] = list_tokens(session)
         assert info.state(utcnow()) == "expired"
 
+    def test_a_token_made_over_366_days_ago_is_refused_whatever_its_expiry(self, account):
+        with session_scope() as session:
+            token = create_token(session, "cli:root", "a@b.org", "backdated")
+        with session_scope() as session:
+            session.execute(update(StaffSession).values(created_at=utcnow() - timedelta(days=400)))
+        with session_scope() as session:
+            assert resume(session, account, token, API) is None
+            session.execute(update(StaffSession).values(created_at=utcnow() - timedelta(days=365)))
+        with session_scope() as session:
+            assert resume(session, account, token, API) is not None
+
     def test_a_token_without_an_expiry_is_refused(self, account):
         with session_scope() as session:
             token = create_token(session, "cli:root", "a@b.org", "legacy")
