@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import smtplib
@@ -172,7 +173,29 @@ def web() -> None:
 
 @main.group()
 def staff() -> None:
-    """Staff accounts for the web app."""
+    """Staff accounts for the web app, and their API tokens."""
+
+
+def cli_actor() -> str:
+    """Who ran the command, for the audit log: the operating-system user, e.g. cli:root."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry for the uid
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}"
+
+
+def account_change(change) -> None:
+    """Run `change(session, actor)` on a prepared database; an AccountError becomes the command's error."""
+    from consultant.staff.accounts import AccountError
+
+    database_ready()
+    try:
+        with session_scope() as session:
+            message = change(session, cli_actor())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(message)
 
 
 @staff.command("add")
@@ -181,30 +204,129 @@ def staff() -> None:
 @click.password_option(help="Asked for (twice) when not given.")
 def staff_add(email: str, role: str, password: str) -> None:
     """Create a staff account; the password is stored as an argon2id hash."""
-    from consultant.staff.accounts import AccountError, add_staff
+    from consultant.staff.accounts import add_staff
+
+    def add(session, actor: str) -> str:
+        user = add_staff(session, email, password, role, actor=actor)
+        return f"added {user.email} ({user.role})"
+
+    account_change(add)
+
+
+@staff.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def staff_list_command(as_json: bool) -> None:
+    """Every staff account: address, role, active or disabled."""
+    from consultant.staff.accounts import staff_list
 
     database_ready()
-    try:
-        with session_scope() as session:
-            user = add_staff(session, email, password, role)
-            click.echo(f"added {user.email} ({user.role})")
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    with session_scope() as session:
+        rows = [{"email": u.email, "role": u.role, "active": u.active, "created_at": u.created_at.isoformat()}
+                for u in staff_list(session)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['email']:<40} {row['role']:<9} {'active' if row['active'] else 'disabled'}")
+
+
+@staff.command("disable")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    """Disable an account: its sessions and API tokens end at once."""
+    from consultant.staff.accounts import set_active
+
+    account_change(lambda session, actor: f"disabled {set_active(session, actor, email, False).email}")
+
+
+@staff.command("enable")
+@click.argument("email")
+def staff_enable(email: str) -> None:
+    """Enable a disabled account again (it signs in anew; ended tokens stay ended)."""
+    from consultant.staff.accounts import set_active
+
+    account_change(lambda session, actor: f"enabled {set_active(session, actor, email, True).email}")
+
+
+@staff.command("reset-password")
+@click.argument("email")
+@click.password_option(help="Asked for (twice) when not given.")
+def staff_reset_password(email: str, password: str) -> None:
+    """Set a new password; the account's browser sessions end."""
+    from consultant.staff.accounts import reset_password
+
+    def reset(session, actor: str) -> str:
+        return f"new password set for {reset_password(session, actor, email, password).email}"
+
+    account_change(reset)
+
+
+@staff.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["reviewer", "admin"]))
+def staff_set_role(email: str, role: str) -> None:
+    """Make an account a reviewer or an administrator."""
+    from consultant.staff.accounts import set_role
+
+    def change(session, actor: str) -> str:
+        user = set_role(session, actor, email, role)
+        return f"{user.email} is now {user.role}"
+
+    account_change(change)
 
 
 @staff.command("token")
 @click.argument("email")
-def staff_token(email: str) -> None:
-    """Print an API token for scripts (send it as `Authorization: Bearer TOKEN`)."""
-    from consultant.staff.accounts import AccountError, api_token
+@click.option("--name", required=True, help="What the token is for, e.g. 'nightly export'.")
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True, help="Days until it expires.")
+def staff_token(email: str, name: str, days: int) -> None:
+    """Print a new API token for scripts (send it as `Authorization: Bearer TOKEN`); it is shown only once."""
+    from consultant.staff.tokens import create_token
+
+    account_change(lambda session, actor: create_token(session, actor, email, name, days))
+
+
+@staff.group("tokens")
+def staff_tokens() -> None:
+    """List and revoke API tokens."""
+
+
+@staff_tokens.command("list")
+@click.option("--email", default=None, help="Only this account's tokens.")
+@click.option("--all", "include_ended", is_flag=True, help="Revoked tokens too.")
+@click.option("--json", "as_json", is_flag=True)
+def staff_tokens_list(email: str | None, include_ended: bool, as_json: bool) -> None:
+    """API tokens: id, owner, name, state, expiry and last use (never the token itself)."""
+    from consultant.db.base import utcnow
+    from consultant.staff.accounts import AccountError
+    from consultant.staff.tokens import list_tokens
 
     database_ready()
+    now = utcnow()
     try:
         with session_scope() as session:
-            token = api_token(session, email)
+            rows = [t.as_dict(now) for t in list_tokens(session, email, include_ended)]
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(token)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>5} {row['owner']:<32} {row['name']:<24} {row['state']:<8} "
+                   f"expires {(row['expires_at'] or '-')[:10]}  last used {(row['last_used_at'] or 'never')[:16]}")
+
+
+@staff_tokens.command("revoke")
+@click.argument("token_id", type=click.IntRange(1))
+def staff_tokens_revoke(token_id: int) -> None:
+    """Revoke an API token by its id (from `consultant staff tokens list`); it is refused from now on."""
+    from consultant.staff.tokens import revoke_token
+
+    def revoke(session, actor: str) -> str:
+        token = revoke_token(session, actor, token_id)
+        return f"revoked token {token.id} ({token.name}) of {token.owner}"
+
+    account_change(revoke)
 
 
 @main.command()

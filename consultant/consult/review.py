@@ -1,6 +1,8 @@
 """Review actions: the only code that writes review state (assignment, reviewer drafts, notes, the
-reviewed reply). Each action checks the row is still where the reviewer saw it, and writes an audit
-row. The caller commits; a reply's send job leaves after commit."""
+reviewed reply). Each action checks the row is still where the reviewer saw it, that every id it is given
+belongs to the consultation it was asked about, and that nobody else holds the consultation (taking over
+another reviewer's claim is its own action), and writes an audit row. The caller commits; a reply's send
+job leaves after commit."""
 
 from __future__ import annotations
 
@@ -39,13 +41,27 @@ class ReviewError(ValueError):
 
 
 def claim(session: Session, staff: Staff, consultation_id: int) -> None:
-    consultation = _open_consultation(session, consultation_id)
+    """Take an unassigned consultation (one another reviewer holds needs `take_over`)."""
+    consultation = _workable_consultation(session, staff, consultation_id)
     consultation.assignee_id, consultation.assigned_at = staff.id, utcnow()
     audit.record(session, staff.email, "claim", f"consultation:{consultation_id}")
 
 
-def assign(session: Session, staff: Staff, consultation_id: int, assignee_email: str) -> None:
+def take_over(session: Session, staff: Staff, consultation_id: int) -> str:
+    """Take a consultation another reviewer holds, on the record; returns whom it was taken from."""
     consultation = _open_consultation(session, consultation_id)
+    holder = consultation.assignee
+    if holder is None:
+        raise ReviewError(f"consultation {consultation_id} is not claimed: claim it instead")
+    if holder.id == staff.id:
+        raise ReviewError(f"consultation {consultation_id} is yours already")
+    consultation.assignee_id, consultation.assigned_at = staff.id, utcnow()
+    audit.record(session, staff.email, "take_over", f"consultation:{consultation_id}", previous=holder.email)
+    return holder.email
+
+
+def assign(session: Session, staff: Staff, consultation_id: int, assignee_email: str) -> None:
+    consultation = _workable_consultation(session, staff, consultation_id)
     assignee = session.scalar(select(StaffUser).where(StaffUser.email == assignee_email.strip().lower(),
                                                       StaffUser.active.is_(True)))
     if assignee is None:
@@ -56,22 +72,24 @@ def assign(session: Session, staff: Staff, consultation_id: int, assignee_email:
 
 def send_back(session: Session, staff: Staff, consultation_id: int) -> None:
     """Back to the shared queue, unassigned; the draft stays as it was last saved."""
-    consultation = _open_consultation(session, consultation_id)
+    consultation = _workable_consultation(session, staff, consultation_id)
     consultation.assignee_id, consultation.assigned_at = None, None
     audit.record(session, staff.email, "send_back", f"consultation:{consultation_id}")
 
 
-def save_draft(session: Session, staff: Staff, draft_id: int, text: str) -> None:
-    draft = _pending_draft(session, draft_id)
+def save_draft(session: Session, staff: Staff, draft_id: int, text: str, *, consultation_id: int | None) -> None:
+    """`consultation_id`: the consultation the request named (None when it named only the draft)."""
+    draft = _pending_draft(session, staff, draft_id, consultation_id)
     draft.body_text, draft.origin = _checked_text(text), "reviewer"
     draft.updated_at = utcnow()
     audit.record(session, staff.email, "save_draft", f"draft:{draft_id}", consultation=draft.consultation_id,
                  chars=len(draft.body_text))
 
 
-def insert_code_facts(session: Session, staff: Staff, draft_id: int, code: str) -> str:
+def insert_code_facts(session: Session, staff: Staff, draft_id: int, code: str, *,
+                      consultation_id: int | None) -> str:
     """Append what the catalog says about `code` (descriptor, lay text, sources) to the draft; returns the block."""
-    draft = _pending_draft(session, draft_id)
+    draft = _pending_draft(session, staff, draft_id, consultation_id)
     block = code_facts_text(session, code)
     draft.body_text = f"{draft.body_text.rstrip()}\n\n{block}\n"
     draft.origin, draft.updated_at = "reviewer", utcnow()
@@ -92,10 +110,11 @@ def code_facts_text(session: Session, code: str) -> str:
     return "\n".join(lines)
 
 
-def send(session: Session, settings: Settings, staff: Staff, draft_id: int, text: str) -> int:
+def send(session: Session, settings: Settings, staff: Staff, draft_id: int, text: str, *,
+         consultation_id: int | None) -> int:
     """Approve the draft with the reviewer's text and queue the reply, threaded to the question.
     Returns the outbox row's id; the send job leaves after commit."""
-    draft = _pending_draft(session, draft_id)
+    draft = _pending_draft(session, staff, draft_id, consultation_id)
     text = _checked_text(text)
     if REVIEWER_MARK in text:
         raise ReviewError(f"the text still has a {REVIEWER_MARK} ...] mark: replace it with your answer first")
@@ -122,7 +141,7 @@ def send(session: Session, settings: Settings, staff: Staff, draft_id: int, text
 
 def close_without_reply(session: Session, staff: Staff, consultation_id: int, reason: str) -> None:
     """Reject every pending draft of the consultation and close it; nothing is sent."""
-    consultation = _open_consultation(session, consultation_id)
+    consultation = _workable_consultation(session, staff, consultation_id)
     reason = " ".join(reason.split())[:500]
     if not reason:
         raise ReviewError("say why it is closed without a reply")
@@ -186,12 +205,27 @@ def _open_consultation(session: Session, consultation_id: int) -> Consultation:
     return consultation
 
 
-def _pending_draft(session: Session, draft_id: int) -> Draft:
+def _workable_consultation(session: Session, staff: Staff, consultation_id: int) -> Consultation:
+    """The consultation, awaiting review and held by nobody or by this reviewer."""
+    consultation = _open_consultation(session, consultation_id)
+    _check_holder(consultation, staff)
+    return consultation
+
+
+def _check_holder(consultation: Consultation, staff: Staff) -> None:
+    holder = consultation.assignee
+    if holder is not None and holder.id != staff.id:
+        raise ReviewError(f"{holder.email} has claimed consultation {consultation.id}: take it over first")
+
+
+def _pending_draft(session: Session, staff: Staff, draft_id: int, consultation_id: int | None) -> Draft:
     draft = session.get(Draft, draft_id, with_for_update=True)
-    if draft is None:
-        raise ReviewError(f"no draft {draft_id}")
+    if draft is None or (consultation_id is not None and draft.consultation_id != consultation_id):
+        where = "" if consultation_id is None else f" in consultation {consultation_id}"
+        raise ReviewError(f"no draft {draft_id}{where}")
     if draft.status != DraftStatus.PENDING_REVIEW:
         raise ReviewError(f"draft {draft_id} is {draft.status.replace('_', ' ')} already")
+    _check_holder(session.get(Consultation, draft.consultation_id, with_for_update=True), staff)
     return draft
 
 

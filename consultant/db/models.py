@@ -285,8 +285,22 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    name: Mapped[str | None] = mapped_column(String(100))  # an API token's name, e.g. "nightly export"
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # API tokens: refused from then on
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # API tokens: None until first used
 
     user: Mapped[StaffUser] = relationship()
+
+
+class SignInCounter(Base):
+    """Sign-in attempts per address in the current window, counted under a row lock before any password check
+    (a conditional UPDATE), so that parallel guesses cannot all pass the limit."""
+
+    __tablename__ = "sign_in_counter"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):
@@ -296,7 +310,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str | None] = mapped_column(String(320), index=True)  # staff email; None: an anonymous attempt
+    # staff email, or cli:<OS user> for a command; None: an anonymous attempt (a failed sign-in)
+    actor: Mapped[str | None] = mapped_column(String(320), index=True)
     action: Mapped[str] = mapped_column(String(48), index=True)
     target: Mapped[str | None] = mapped_column(String(100))  # e.g. consultation:12, outbound:7
     detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from consultant.db.base import utcnow
@@ -14,11 +12,6 @@ from consultant.db.models import AuditEntry
 def record(session: Session, actor: str | None, action: str, target: str | None = None, **detail) -> None:
     session.execute(insert(AuditEntry).values(at=utcnow(), actor=actor, action=action, target=target,
                                               detail=detail))
-
-
-def count_since(session: Session, action: str, target: str, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == action, AuditEntry.target == target, AuditEntry.at >= since)) or 0
 
 
 def recent(session: Session, limit: int = 200, actor: str | None = None, action: str | None = None) -> list[AuditEntry]:

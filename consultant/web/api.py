@@ -1,6 +1,6 @@
 """The JSON API: the queue, a consultation, the review actions and usage, behind the same sign-in
 (a browser session with the X-CSRF-Token header for writes, or `Authorization: Bearer TOKEN` from
-`consultant staff token`). Its OpenAPI schema is at /api/openapi.json."""
+`consultant staff token`, which expires). Its OpenAPI schema is at /api/openapi.json."""
 
 from __future__ import annotations
 
@@ -168,6 +168,12 @@ def api_claim(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Done
     return _act(lambda s: review.claim(s, staff, consultation_id) or Done(done="claimed"))
 
 
+@router.post("/consultations/{consultation_id}/take-over", response_model=Done, responses=ERRORS)
+def api_take_over(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Done:
+    """Take a consultation another reviewer has claimed (recorded in the audit log with whom it was taken from)."""
+    return _act(lambda s: Done(done=f"taken over from {review.take_over(s, staff, consultation_id)}"))
+
+
 @router.post("/consultations/{consultation_id}/assign", response_model=Done, responses=ERRORS)
 def api_assign(consultation_id: RowId, body: AssignIn, staff: Staff = Depends(api_staff)) -> Done:
     return _act(lambda s: review.assign(s, staff, consultation_id, body.assignee) or Done(done="assigned"))
@@ -195,13 +201,15 @@ def api_release(consultation_id: RowId, staff: Staff = Depends(api_staff)) -> Do
 
 @router.put("/drafts/{draft_id}", response_model=Done, responses=ERRORS)
 def api_save_draft(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
-    return _act(lambda s: review.save_draft(s, staff, draft_id, body.text) or Done(done="draft saved"))
+    return _act(lambda s: review.save_draft(s, staff, draft_id, body.text, consultation_id=None)
+                or Done(done="draft saved"))
 
 
 @router.post("/drafts/{draft_id}/send", response_model=Done, responses=ERRORS)
 def api_send(draft_id: RowId, body: TextIn, staff: Staff = Depends(api_staff)) -> Done:
     settings = get_settings()
-    return _act(lambda s: Done(done="sent", outbound_id=review.send(s, settings, staff, draft_id, body.text)))
+    return _act(lambda s: Done(done="sent", outbound_id=review.send(s, settings, staff, draft_id, body.text,
+                                                                              consultation_id=None)))
 
 
 @router.get("/usage", response_model=list[UsageOut], responses=ERRORS)

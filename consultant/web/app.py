@@ -22,6 +22,7 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 MESSAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; form-action 'none'; "
                "base-uri 'none'; frame-ancestors 'self'; sandbox")
 MESSAGE_PATH_MARK = "/message-html/"
+HSTS = "max-age=31536000"  # a year; sent only when the app's own base URL is https
 
 
 def create_app() -> FastAPI:
@@ -61,6 +62,8 @@ async def _security_headers(request: Request, call_next) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cache-Control", "no-store")
+    if get_settings().web_url.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = HSTS
     return response
 
 

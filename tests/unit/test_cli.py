@@ -375,5 +375,74 @@ class TestStaffCommands:
         again = runner.invoke(main, ["staff", "add", "coder@example.org", "--role", "admin",
                                      "--password", "a long password"])
         assert again.exit_code != 0 and "already has an account" in again.output
-        token = runner.invoke(main, ["staff", "token", "coder@example.org"])
+        token = runner.invoke(main, ["staff", "token", "coder@example.org", "--name", "export"])
         assert token.exit_code == 0 and len(token.output.strip()) >= 40
+
+    def test_accounts_are_listed_disabled_enabled_reset_and_given_roles_as_the_operator(self, app, monkeypatch):
+        import getpass
+
+        from sqlalchemy import select
+
+        from consultant.db.models import AuditEntry
+        from consultant.staff.accounts import sign_in
+
+        monkeypatch.setattr(getpass, "getuser", lambda: "operator")
+        password = "a long password"
+        assert run("staff", "add", "admin@example.org", "--role", "admin", "--password", password)[0] == 0
+        assert run("staff", "add", "rev@example.org", "--role", "reviewer", "--password", password)[0] == 0
+        assert run("staff", "disable", "rev@example.org") == (0, "disabled rev@example.org\n")
+        code, out = run("staff", "list")
+        assert code == 0 and out.splitlines() == ["admin@example.org                        admin     active",
+                                                  "rev@example.org                          reviewer  disabled"]
+        assert sign_in(app, "rev@example.org", password).token is None
+        assert run("staff", "enable", "rev@example.org")[0] == 0
+        assert run("staff", "reset-password", "rev@example.org", "--password", "another long one")[0] == 0
+        assert sign_in(app, "rev@example.org", "another long one").token is not None
+        assert run("staff", "set-role", "rev@example.org", "admin") == (0, "rev@example.org is now admin\n")
+        code, out = run("staff", "list", "--json")
+        assert [(r["email"], r["role"], r["active"]) for r in json.loads(out)] == [
+            ("admin@example.org", "admin", True), ("rev@example.org", "admin", True)]
+        run("staff", "set-role", "admin@example.org", "reviewer")
+        code, out = run("staff", "disable", "rev@example.org")
+        assert code == 1 and "last active administrator" in out
+        code, out = run("staff", "enable", "ghost@example.org")
+        assert code == 1 and "no account for ghost@example.org" in out
+        with session_scope() as session:
+            rows = session.execute(select(AuditEntry.actor, AuditEntry.action)
+                                   .where(AuditEntry.action != "signed_in").order_by(AuditEntry.id)).all()
+        assert [tuple(r) for r in rows] == [
+            ("cli:operator", "staff_added"), ("cli:operator", "staff_added"), ("cli:operator", "staff_disabled"),
+            (None, "sign_in_failed"), ("cli:operator", "staff_enabled"), ("cli:operator", "password_reset"),
+            ("cli:operator", "role_changed"), ("cli:operator", "role_changed")]
+
+    def test_tokens_are_named_listed_and_revoked(self, app, monkeypatch):
+        import getpass
+
+        from sqlalchemy import select
+
+        from consultant.db.models import AuditEntry, StaffSession
+
+        monkeypatch.setattr(getpass, "getuser", lambda: "root")
+        run("staff", "add", "rev@example.org", "--role", "reviewer", "--password", "a long password")
+        code, token = run("staff", "token", "rev@example.org", "--name", "nightly export", "--days", "7")
+        assert code == 0
+        code, out = run("staff", "token", "rev@example.org")
+        assert code == 2 and "--name" in out
+        code, out = run("staff", "token", "rev@example.org", "--name", "x", "--days", "400")
+        assert code == 2
+        [listed] = json.loads(run("staff", "tokens", "list", "--json")[1])
+        assert (listed["owner"], listed["name"], listed["state"], listed["last_used_at"]) == (
+            "rev@example.org", "nightly export", "active", None)
+        assert token.strip() not in run("staff", "tokens", "list")[1]
+        assert run("staff", "tokens", "revoke", str(listed["id"])) == (
+            0, f"revoked token {listed['id']} (nightly export) of rev@example.org\n")
+        assert json.loads(run("staff", "tokens", "list", "--json")[1]) == []
+        [gone] = json.loads(run("staff", "tokens", "list", "--all", "--json")[1])
+        assert gone["state"] == "revoked"
+        code, out = run("staff", "tokens", "revoke", str(listed["id"]))
+        assert code == 1 and "revoked already" in out
+        with session_scope() as session:
+            actors = session.execute(select(AuditEntry.actor, AuditEntry.action).where(
+                AuditEntry.action.like("api_token%")).order_by(AuditEntry.id)).all()
+            assert session.scalar(select(StaffSession.ended_at)) is not None
+        assert [tuple(a) for a in actors] == [("cli:root", "api_token_created"), ("cli:root", "api_token_revoked")]

@@ -51,7 +51,7 @@ def insert_into_draft(code: str, form: FormData = Depends(checked_form), staff: 
     draft_id = row_id(form.get("draft_id", ""), "draft_id")
     try:
         with session_scope() as session:
-            review.insert_code_facts(session, staff, draft_id, code[:20])
+            review.insert_code_facts(session, staff, draft_id, code[:20], consultation_id=None)
             consultation_id = session.get(Draft, draft_id).consultation_id
     except review.ReviewError as exc:
         return RedirectResponse(f"/codes/{quote(code[:20])}?error={quote(str(exc))}", status_code=303)

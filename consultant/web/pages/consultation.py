@@ -79,6 +79,11 @@ def claim(consultation_id: RowId, form: FormData = Depends(checked_form), staff:
     return _act(consultation_id, lambda s: review.claim(s, staff, consultation_id) or "claimed")
 
 
+@router.post("/consultations/{consultation_id}/take-over")
+def take_over(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
+    return _act(consultation_id, lambda s: f"taken over from {review.take_over(s, staff, consultation_id)}")
+
+
 @router.post("/consultations/{consultation_id}/assign")
 def assign(consultation_id: RowId, form: FormData = Depends(checked_form), staff: Staff = Depends(current_staff)):
     assignee = str(form.get("assignee", ""))
@@ -112,18 +117,21 @@ def note(consultation_id: RowId, form: FormData = Depends(checked_form), staff: 
 @router.post("/consultations/{consultation_id}/draft")
 def draft_action(consultation_id: RowId, form: FormData = Depends(checked_form),
                  staff: Staff = Depends(current_staff)):
-    """The draft editor's buttons: save, send, or insert a code's facts (saving the text first)."""
+    """The draft editor's buttons: save, send, or insert a code's facts (saving the text first). The draft must
+    be one of this consultation's."""
     draft_id, text, action = _draft_id(form), str(form.get("text", "")), str(form.get("action", "save"))
     settings = get_settings()
     if action == "send":
-        return _act(consultation_id, lambda s: review.send(s, settings, staff, draft_id, text) and "sent")
+        return _act(consultation_id, lambda s: review.send(s, settings, staff, draft_id, text,
+                                                                consultation_id=consultation_id) and "sent")
     if action == "insert":
         code = str(form.get("code", ""))[:20]
 
         def save_and_insert(s: Session) -> str:
-            review.save_draft(s, staff, draft_id, text)
-            review.insert_code_facts(s, staff, draft_id, code)
+            review.save_draft(s, staff, draft_id, text, consultation_id=consultation_id)
+            review.insert_code_facts(s, staff, draft_id, code, consultation_id=consultation_id)
             return f"facts for {code.strip().upper()} inserted"
 
         return _act(consultation_id, save_and_insert)
-    return _act(consultation_id, lambda s: review.save_draft(s, staff, draft_id, text) or "draft saved")
+    return _act(consultation_id, lambda s: review.save_draft(s, staff, draft_id, text, consultation_id=consultation_id)
+                or "draft saved")

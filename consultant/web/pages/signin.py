@@ -47,8 +47,7 @@ def sign_in_page(request: Request, next: str = "/") -> Response:
 def sign_in_submit(request: Request, form: FormData = Depends(checked_sign_in_form)) -> Response:
     settings = get_settings()
     next_ = _safe_next(str(form.get("next", "/")))
-    with session_scope() as session:
-        outcome = sign_in(session, settings, str(form.get("email", ""))[:320], str(form.get("password", ""))[:1000])
+    outcome = sign_in(settings, str(form.get("email", ""))[:320], str(form.get("password", ""))[:1000])
     if outcome.token is None:
         status = 429 if isinstance(outcome.refusal, TooManyAttempts) else 401
         return _sign_in_page(request, next_, str(outcome.refusal), status_code=status)

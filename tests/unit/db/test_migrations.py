@@ -76,3 +76,32 @@ class TestReleaseCoverageMigration:
         assert (rows["cpt"].full, rows["cpt"].valid_from, rows["cpt"].setting) == (0, None, None)
         assert (rows["ncci-ptp"].setting, rows["mue"].setting) == ("hospital", "dme")
         assert schema_drift(url) == []
+
+
+class TestStaffTokensMigration:
+    def test_tokens_made_before_it_expire_90_days_after_they_were_made(self, configure, tmp_path):
+        from datetime import datetime, timedelta, timezone
+
+        from alembic import command
+        from sqlalchemy import text
+
+        from consultant.db.migrate import alembic_config
+        from consultant.db.models import StaffSession
+        from consultant.db.session import session_scope
+
+        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        configure(database_url=url)
+        command.upgrade(alembic_config(url), "0013")
+        with get_engine(url).begin() as connection:
+            connection.execute(text("insert into staff_user (email, password_hash, role, active, created_at) "
+                                    "values ('a@b.org', 'x', 'admin', 1, '2025-01-01 00:00:00')"))
+            for kind, made in (("api", "2025-01-01 00:00:00"), ("browser", "2025-01-02 00:00:00")):
+                connection.execute(text(
+                    "insert into staff_session (token_hash, user_id, kind, csrf_token, created_at, last_seen_at) "
+                    "values (:h, 1, :kind, 'c', :made, :made)"), {"h": kind, "kind": kind, "made": made})
+        upgrade(url)
+        with session_scope(url) as session:
+            rows = {s.kind: s for s in session.query(StaffSession)}
+        assert rows["api"].expires_at == datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=90)
+        assert rows["browser"].expires_at is None and rows["api"].last_used_at is None
+        assert schema_drift(url) == []

@@ -5,16 +5,16 @@ from sqlalchemy import select
 from consultant import jobs
 from consultant.db.models import Draft, DraftStatus
 from consultant.db.session import session_scope
-from consultant.staff.accounts import api_token
+from consultant.staff.tokens import create_token
 from tests.builders import question_email
-from tests.support.web import REVIEWER, ask, sign_in
+from tests.support.web import ADMIN, REVIEWER, ask, sign_in
 
 COVERAGE = "Does Medicare pay for K76.0 when billed with E11.9?"
 
 
 def bearer() -> dict[str, str]:
     with session_scope() as session:
-        return {"Authorization": f"Bearer {api_token(session, REVIEWER)}"}
+        return {"Authorization": f"Bearer {create_token(session, 'cli:test', REVIEWER, 'tests')}"}
 
 
 class TestApi:
@@ -47,6 +47,21 @@ class TestApi:
         assert client.get("/api/queue").status_code == 200
         assert client.post("/api/consultations/1/claim").status_code == 403
         assert client.post("/api/consultations/1/claim", headers={"X-CSRF-Token": token}).status_code == 200
+
+    def test_another_reviewers_claim_is_taken_over_explicitly(self, client, staff_app):
+        ask(staff_app, question_email(COVERAGE))
+        with session_scope() as session:
+            admin = {"Authorization": f"Bearer {create_token(session, 'cli:test', ADMIN, 'tests')}"}
+        auth = bearer()
+        assert client.post("/api/consultations/1/claim", headers=auth).status_code == 200
+        refused = client.post("/api/consultations/1/claim", headers=admin)
+        assert refused.status_code == 409 and "take it over first" in refused.json()["detail"]
+        [draft] = client.get("/api/consultations/1", headers=admin).json()["drafts"]
+        assert client.put(f"/api/drafts/{draft['id']}", json={"text": "Mine"}, headers=admin).status_code == 409
+        taken = client.post("/api/consultations/1/take-over", headers=admin)
+        assert taken.json() == {"done": f"taken over from {REVIEWER}", "outbound_id": None, "released": None}
+        assert client.put(f"/api/drafts/{draft['id']}", json={"text": "Mine"}, headers=admin).status_code == 200
+        assert client.post("/api/consultations/1/take-over", headers=admin).status_code == 409
 
     def test_openapi_schema_lists_the_operations(self, client):
         schema = client.get("/api/openapi.json", headers=bearer()).json()

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from consultant.db.session import session_scope
-from consultant.staff.accounts import api_token
+from consultant.staff.tokens import create_token
 from consultant.web.app import create_app
 from tests.builders import question_email
 from tests.support.web import REVIEWER, ask
@@ -19,7 +19,7 @@ def api_schema(staff_app):
     ask(staff_app, question_email("Does Medicare pay for K76.0 when billed with E11.9?"))
     ask(staff_app, question_email("Patient John Smith, MRN 12345678: is K76.0 right?"))
     with session_scope() as session:
-        token = api_token(session, REVIEWER)
+        token = create_token(session, "cli:test", REVIEWER, "tests")
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(),
                                             headers={"Authorization": f"Bearer {token}"})
     schema.token = token

@@ -14,3 +14,18 @@ class TestHealthz:
         with TestClient(create_app(), base_url="https://testserver") as client:
             response = client.get("/healthz")
         assert response.status_code == 503 and response.json()["status"] == "database unavailable"
+
+
+class TestSecurityHeaders:
+    def test_strict_transport_security_when_the_base_url_is_https(self, staff_app, configure):
+        configure(database_url=staff_app.database_url, web_base_url="https://consult.example.org")
+        with TestClient(create_app(), base_url="https://testserver") as client:
+            response = client.get("/sign-in")
+        assert response.headers["strict-transport-security"] == "max-age=31536000"
+        assert response.headers["x-frame-options"] == "DENY"
+
+    def test_none_over_plain_http(self, staff_app, configure):
+        configure(database_url=staff_app.database_url, web_base_url="http://127.0.0.1:8000")
+        with TestClient(create_app(), base_url="http://testserver") as client:
+            response = client.get("/sign-in")
+        assert response.status_code == 200 and "strict-transport-security" not in response.headers

@@ -146,3 +146,54 @@ class TestHeld:
         assert client.post("/api/consultations/5/release", headers=headers).status_code == 409
         assert client.post("/api/consultations/1/release", headers=headers).status_code == 409
         assert client.post("/api/consultations/99/release", headers=headers).status_code == 404
+
+
+class TestOwnership:
+    def test_a_draft_posted_under_another_consultation_changes_nothing(self, client, staff_app):
+        ask(staff_app, question_email(COVERAGE, message_id="<one@example.org>"))
+        ask(staff_app, question_email(COVERAGE, sender="b@example.org", message_id="<two@example.org>",
+                                      subject="Two"), sender="b@example.org")
+        page = sign_in(client).text
+        with session_scope() as session:
+            first = session.scalar(select(Draft).where(Draft.consultation_id == 1))
+        for action in ("save", "send", "insert"):
+            response = client.post("/consultations/2/draft", data={
+                "csrf": csrf_of(page), "draft_id": first.id, "action": action, "code": "E11.9", "text": "Hijacked"})
+            assert f"no draft {first.id} in consultation 2" in response.text
+        response = client.post("/consultations/55/draft", data={
+            "csrf": csrf_of(page), "draft_id": first.id, "action": "save", "text": "Hijacked"}, follow_redirects=False)
+        assert f"no%20draft%20{first.id}%20in%20consultation%2055" in response.headers["location"]
+        with session_scope() as session:
+            draft = session.get(Draft, first.id)
+            assert (draft.status, draft.origin, draft.body_text) == (DraftStatus.PENDING_REVIEW, "auto",
+                                                                     first.body_text)
+            assert session.scalar(select(AuditEntry.id).where(AuditEntry.action.in_(["save_draft", "send"]))) is None
+
+    def test_another_reviewers_claim_needs_an_explicit_take_over(self, client, staff_app):
+        from fastapi.testclient import TestClient
+
+        from consultant.web.app import create_app
+
+        ask(staff_app, question_email(COVERAGE))
+        with TestClient(create_app(), base_url="https://testserver") as reviewer:
+            page = sign_in(reviewer).text
+            reviewer.post("/consultations/1/claim", data={"csrf": csrf_of(page)})
+        page = sign_in(client, ADMIN).text
+        shown = client.get("/consultations/1").text
+        assert "Take over from reviewer@consultant.localhost" in shown and ">Claim</button>" not in shown
+        refused = client.post("/consultations/1/claim", data={"csrf": csrf_of(page)})
+        assert "reviewer@consultant.localhost has claimed consultation 1: take it over first" in refused.text
+        with session_scope() as session:
+            draft_id = session.scalar(select(Draft.id))
+        refused = client.post("/consultations/1/draft", data={
+            "csrf": csrf_of(page), "draft_id": draft_id, "action": "save", "text": "Mine"})
+        assert "take it over first" in refused.text
+        taken = client.post("/consultations/1/take-over", data={"csrf": csrf_of(page)})
+        assert "taken over from reviewer@consultant.localhost" in taken.text
+        assert "assignee: admin@consultant.localhost" in taken.text
+        saved = client.post("/consultations/1/draft", data={
+            "csrf": csrf_of(page), "draft_id": draft_id, "action": "save", "text": "Mine"})
+        assert "draft saved" in saved.text
+        with session_scope() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "take_over"))
+        assert (entry.actor, entry.detail) == (ADMIN, {"previous": "reviewer@consultant.localhost"})
